@@ -1,0 +1,1 @@
+"""Prefect flows: thin wiring of tasks that call ``pilotwatch`` and ``transforms``."""

@@ -1,0 +1,40 @@
+"""Ad-hoc ingest: load one file or URL into one dataset (``pilotwatch ingest``)."""
+
+from __future__ import annotations
+
+import uuid
+
+from prefect import flow
+
+import warehouse
+from pilotwatch import registry
+from pilotwatch.catalogue import Catalogue, adhoc_source
+from pilotwatch.ingest import LoadFailed, load_source
+from warehouse import one
+
+
+@flow(name="ingest", log_prints=True)
+def ingest(
+    dataset: str, location: str, year: int | None = None, fmt: str | None = None, force: bool = False
+) -> dict[str, object]:
+    """Load ``location`` (a long table: body, year, indicator, value[, unit]) into ``dataset``."""
+    source = adhoc_source(dataset, location, year=year, fmt=fmt)
+    cat = Catalogue(sources=[source], base_dir=".")
+    with warehouse.writer(f"ingest {dataset}") as con:
+        registry.seed(con)
+        try:
+            r = load_source(con, cat, source, [year] if year else [], run_id=str(uuid.uuid4()), force=force)
+        except LoadFailed as exc:
+            print(exc)
+            row = one(
+                con,
+                "SELECT load_id, rows_accepted, rows_rejected FROM meta.loads ORDER BY load_id DESC LIMIT 1",
+            )
+            return {
+                "status": "failed",
+                "load_id": row[0] if row else None,
+                "rows_accepted": 0,
+                "rows_rejected": row[2] if row else 0,
+                "message": str(exc),
+            }
+    return r.as_dict()

@@ -1,0 +1,31 @@
+"""``pilotwatch refresh``: the annual refresh (what ``make run`` calls)."""
+
+from __future__ import annotations
+
+import argparse
+
+
+def register(sub: argparse._SubParsersAction, fmt: type[argparse.HelpFormatter]) -> None:
+    p = sub.add_parser(
+        "refresh", help="load the catalogued sources and recompute the analysis", formatter_class=fmt,
+        description="Run the annual refresh flow: fetch, validate and load every source in the catalogue, "
+                    "then recompute the analysis; publish the warehouse once at the end.",
+        epilog="examples:\n  pilotwatch refresh                 # every catalogued year (bundled thesis data)\n"
+               "  pilotwatch refresh --year 2021\n  pilotwatch refresh --years 2017-2020 --force\n"
+               "  pilotwatch refresh --catalogue my_sources.yaml",
+    )
+    p.add_argument("--year", type=int, help="load one year")
+    p.add_argument("--years", help="a range such as 2017-2020")
+    p.add_argument("--catalogue", help="source catalogue (default: $PILOTWATCH_CATALOGUE or data/catalogue.yaml)")
+    p.add_argument("--force", action="store_true", help="reload sources even when unchanged")
+    p.add_argument("--no-analysis", action="store_true", help="load only; skip the analysis recompute")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from flows.refresh import annual_refresh
+
+    years = args.years if args.years else None
+    annual_refresh(year=args.year, years=years, catalogue=args.catalogue, force=args.force,
+                   analysis=not args.no_analysis)
+    return 0

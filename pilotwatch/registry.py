@@ -1,0 +1,85 @@
+"""Seed the body and indicator registry from ``data/reference/*.csv`` into the warehouse.
+
+The registry is data: a new body, alias or indicator is a row in a CSV file, loaded on every
+refresh, never a code change.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+from pilotwatch import DATA_DIR
+from warehouse import frame, replace_rows
+
+REFERENCE_DIR = DATA_DIR / "reference"
+
+
+class RegistryError(ValueError):
+    """The reference files contradict each other (an alias for an unknown body, ...)."""
+
+
+def read_reference(directory: Path = REFERENCE_DIR) -> dict[str, pl.DataFrame]:
+    """The four reference tables, checked for referential integrity."""
+    opts = {"infer_schema_length": 0}  # read as strings; cast explicitly below
+    bodies = pl.read_csv(directory / "bodies.csv", **opts).select(
+        "body_code", "name_en", "name_ru", "name_kk", "kind", "level", "peer_group",
+        (pl.col("pilot").str.to_lowercase() == "true").alias("pilot"),
+        pl.col("pilot_start_year").cast(pl.Int32),
+    )
+    aliases = pl.read_csv(directory / "body_aliases.csv", **opts).with_columns(
+        pl.col("valid_from").cast(pl.Int32), pl.col("valid_to").cast(pl.Int32)
+    )
+    indicators = pl.read_csv(directory / "indicators.csv", **opts).with_columns(
+        pl.col("min_value").cast(pl.Float64), pl.col("max_value").cast(pl.Float64)
+    )
+    labels = pl.read_csv(directory / "indicator_labels.csv", **opts)
+    codes = set(bodies["body_code"])
+    problems = [f"body_aliases.csv: alias {a!r} names unknown body {b!r}"
+                for a, b in zip(aliases["alias"], aliases["body_code"], strict=True) if b not in codes]
+    problems += [f"bodies.csv: {b!r} has unknown peer group {p!r}"
+                 for b, p in zip(bodies["body_code"], bodies["peer_group"], strict=True) if p and p not in codes]
+    known = set(indicators["indicator"])
+    problems += [f"indicator_labels.csv: label {lab!r} names unknown indicator {i!r}"
+                 for lab, i in zip(labels["label"], labels["indicator"], strict=True) if i not in known]
+    if bodies["body_code"].is_duplicated().any():
+        problems.append("bodies.csv: duplicate body_code")
+    if problems:
+        raise RegistryError("; ".join(problems))
+    return {"bodies": bodies, "aliases": aliases, "indicators": indicators, "labels": labels}
+
+
+def seed(con: duckdb.DuckDBPyConnection, directory: Path = REFERENCE_DIR) -> dict[str, int]:
+    """Replace the registry tables with the reference files, in one transaction."""
+    from transforms.registry import normalize_label
+
+    ref = read_reference(directory)
+    aliases = ref["aliases"].with_columns(
+        alias_norm=pl.col("alias").map_elements(normalize_label, return_dtype=pl.String)
+    ).select("alias_norm", "alias", "body_code", "lang", "valid_from", "valid_to")
+    labels = ref["labels"].with_columns(
+        label_norm=pl.col("label").map_elements(normalize_label, return_dtype=pl.String)
+    ).select("label_norm", "label", "indicator")
+    con.execute("BEGIN TRANSACTION")
+    try:
+        for table, frame in (("core.bodies", ref["bodies"]), ("core.body_aliases", aliases),
+                             ("core.indicators", ref["indicators"]), ("core.indicator_labels", labels)):
+            con.execute(f"DELETE FROM {table}")
+            replace_rows(con, table, frame, key=list(frame.columns)[:1])
+        con.execute("COMMIT")
+    except Exception:
+        con.execute("ROLLBACK")
+        raise
+    return {k: v.height for k, v in ref.items()}
+
+
+def registry_frames(con: duckdb.DuckDBPyConnection) -> dict[str, pl.DataFrame]:
+    """The registry as loaded in the warehouse (what ingestion resolves against)."""
+    return {
+        "aliases": frame(con, "SELECT alias, body_code, valid_from, valid_to FROM core.body_aliases"),
+        "labels": frame(con, "SELECT label, indicator FROM core.indicator_labels"),
+        "indicators": frame(con, "SELECT * FROM core.indicators"),
+        "bodies": frame(con, "SELECT * FROM core.bodies"),
+    }

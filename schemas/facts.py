@@ -1,0 +1,33 @@
+"""Rules shared by every indicator-fact dataset."""
+
+from __future__ import annotations
+
+import pandera.polars as pa
+import polars as pl
+
+MIN_YEAR, MAX_YEAR = 1991, 2100  # Kazakhstan's civil service data start with independence
+
+
+class IndicatorFacts(pa.DataFrameModel):
+    """One value per body, year and indicator, within the indicator's registered range."""
+
+    row_number: int = pa.Field(nullable=False)
+    body_code: str = pa.Field(nullable=False)
+    year: int = pa.Field(ge=MIN_YEAR, le=MAX_YEAR)
+    indicator: str = pa.Field(nullable=False)
+    value: float = pa.Field(nullable=False)
+    unit: str
+    min_value: float = pa.Field(nullable=True)
+    max_value: float = pa.Field(nullable=True)
+
+    @pa.dataframe_check(name="value within the indicator's registered range")
+    def within_registered_range(cls, data: pa.PolarsData) -> pl.LazyFrame:
+        v = pl.col("value")
+        return data.lazyframe.select(
+            (pl.col("min_value").is_null() | (v >= pl.col("min_value")))
+            & (pl.col("max_value").is_null() | (v <= pl.col("max_value")))
+        )
+
+    class Config:
+        unique = ["body_code", "year", "indicator"]
+        strict = "filter"

@@ -1,0 +1,66 @@
+"""Shared fixtures: a private warehouse file per test and one Prefect test server per session."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+# Prefect must not touch ~/.prefect of the machine running the tests.
+_PREFECT_HOME = Path(os.environ.get("PYTEST_PREFECT_HOME", "/tmp/pilotwatch-test-prefect-home")) / str(os.getpid())
+os.environ.setdefault("PREFECT_HOME", str(_PREFECT_HOME))
+os.environ.setdefault("PREFECT_LOGGING_TO_API_ENABLED", "false")
+os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+
+
+@pytest.fixture(scope="session")
+def prefect_server() -> Iterator[None]:
+    """One temporary Prefect API for the whole session (a real server, started once)."""
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=120):
+        yield
+
+
+@pytest.fixture
+def db_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A fresh, private warehouse location; nothing is shared between tests."""
+    p = tmp_path / "wh" / "pilotwatch.duckdb"
+    p.parent.mkdir()
+    monkeypatch.setenv("PILOTWATCH_DB", str(p))
+    monkeypatch.setenv("PILOTWATCH_LOCK_TIMEOUT", "5")
+    return p
+
+
+@pytest.fixture
+def seeded_db(db_path: Path) -> Path:
+    """A published, migrated warehouse with the body and indicator registry loaded (no facts)."""
+    import warehouse
+    from pilotwatch import registry
+
+    with warehouse.writer("test-seed") as con:
+        registry.seed(con)
+    return db_path
+
+
+@pytest.fixture(scope="session")
+def bundled_warehouse(tmp_path_factory: pytest.TempPathFactory, prefect_server: None) -> Path:
+    """The warehouse after one full ``annual_refresh`` on the bundled data (built once per session).
+
+    Tests must treat it as read-only: copy it (``shutil.copyfile``) before writing.
+    """
+    from flows.refresh import annual_refresh
+
+    p = tmp_path_factory.mktemp("bundled") / "pilotwatch.duckdb"
+    old = os.environ.get("PILOTWATCH_DB")
+    os.environ["PILOTWATCH_DB"] = str(p)
+    try:
+        annual_refresh()
+    finally:
+        if old is None:
+            os.environ.pop("PILOTWATCH_DB", None)
+        else:
+            os.environ["PILOTWATCH_DB"] = old
+    return p

@@ -1,0 +1,136 @@
+"""Typed indicator facts from long source rows, with a reason for every row refused (pure).
+
+Parsing and resolution live here (a value that is not a number, a body nobody knows); the domain
+rules (ranges, sane years, one value per key) live in the pandera schemas under ``schemas/``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import polars as pl
+
+from transforms.numbers import parse_number_column
+from transforms.registry import resolve_bodies, resolve_indicators
+
+REJECT_COLUMNS = ["_row", "column_name", "reason"]
+FACT_COLUMNS = ["_row", "body_code", "year", "indicator", "value", "unit", "min_value", "max_value"]
+MACRO_COLUMNS = ["_row", "series", "year", "value", "unit"]
+
+
+@dataclass(frozen=True)
+class Prepared:
+    accepted: pl.DataFrame
+    rejected: pl.DataFrame  # _row, column_name, reason
+    skipped_other_dataset: int
+    skipped_other_year: int
+
+
+def _rejects(frame: pl.DataFrame, column: pl.Expr, reason: pl.Expr) -> pl.DataFrame:
+    return frame.select(
+        pl.col("_row").cast(pl.Int64), column.cast(pl.String).alias("column_name"), reason.cast(pl.String).alias("reason")
+    )
+
+
+def empty_rejects() -> pl.DataFrame:
+    return pl.DataFrame(schema={"_row": pl.Int64, "column_name": pl.String, "reason": pl.String})
+
+
+def parse_years(long: pl.DataFrame) -> pl.DataFrame:
+    """``year`` from ``year_text`` ("2017", "2017.0", " 2017 г."); null when unreadable."""
+    return long.with_columns(
+        year=pl.col("year_text").str.strip_chars().str.extract(r"^(\d{4})(?:\.0+)?(?:\s*(?:г\.?|год|year))?$", 1).cast(pl.Int64)
+    )
+
+
+def parse_values(long: pl.DataFrame) -> pl.DataFrame:
+    """``value`` (float) and ``value_error`` from ``value_text``."""
+    values, errors = parse_number_column(long["value_text"].to_list())
+    return long.with_columns(
+        value=pl.Series(values, dtype=pl.Float64), value_error=pl.Series(errors, dtype=pl.String)
+    )
+
+
+def dedupe(frame: pl.DataFrame, key: list[str]) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Drop exact repeats (keeping the first) and refuse every row of a key with conflicting values."""
+    frame = frame.with_columns(_first=pl.col("_row").min().over([*key, "value"]))
+    repeats = frame.filter(pl.col("_row") != pl.col("_first"))
+    frame = frame.filter(pl.col("_row") == pl.col("_first"))
+    n_values = pl.col("value").n_unique().over(key)
+    conflicting = frame.filter(n_values > 1)
+    kept = frame.filter(n_values == 1).drop("_first")
+    listing = (
+        conflicting.group_by(key)
+        .agg(pl.format("row {} = {}", pl.col("_row"), pl.col("value")).sort().str.join("; ").alias("_list"))
+    )
+    conflicting = conflicting.join(listing, on=key, how="left")
+    key_text = pl.concat_str([pl.col(k).cast(pl.String) for k in key], separator="/")
+    rejects = pl.concat(
+        [
+            _rejects(repeats, pl.col("_column"),
+                     pl.format("duplicate of row {} (same {} and value)", pl.col("_first"), key_text)),
+            _rejects(conflicting, pl.col("_column"),
+                     pl.format("conflicting values for {}: {}", key_text, pl.col("_list"))),
+        ]
+    )
+    return kept, rejects
+
+
+def prepare_facts(
+    long: pl.DataFrame,
+    dataset: str,
+    aliases: pl.DataFrame,
+    labels: pl.DataFrame,
+    indicators: pl.DataFrame,
+    years: list[int] | None = None,
+    year_column: str = "year",
+) -> Prepared:
+    """Parse, resolve and de-duplicate long rows of one dataset; refuse the rest with reasons."""
+    rejects: list[pl.DataFrame] = []
+    df = parse_years(long)
+    bad = df.filter(pl.col("year").is_null())
+    rejects.append(_rejects(bad, pl.lit(year_column),
+                            pl.format("cannot read a year from '{}'", pl.col("year_text").fill_null(""))))
+    df = df.filter(pl.col("year").is_not_null())
+    n = df.height
+    if years:
+        df = df.filter(pl.col("year").is_in(years))
+    skipped_year = n - df.height
+
+    skipped_other = 0
+    if dataset == "macro":
+        df = df.with_columns(series=pl.col("indicator_label"), unit=pl.lit("%"))
+    else:
+        df = resolve_indicators(df, labels, indicators)
+        unknown = df.filter(pl.col("indicator").is_null())
+        rejects.append(_rejects(unknown, pl.lit("indicator"),
+                                pl.format("unknown indicator '{}'", pl.col("indicator_label").fill_null(""))))
+        df = df.filter(pl.col("indicator").is_not_null())
+        n = df.height
+        df = df.filter(pl.col("indicator_dataset") == dataset)
+        skipped_other = n - df.height
+        df = resolve_bodies(df, aliases)
+        unknown_body = df.filter(pl.col("body_code").is_null())
+        rejects.append(_rejects(unknown_body, pl.col("_column"),
+                                pl.format("unknown body '{}' (not in the body registry)",
+                                          pl.col("body_label").fill_null(""))))
+        df = df.filter(pl.col("body_code").is_not_null())
+
+    df = parse_values(df)
+    missing = df.filter(pl.col("value").is_null() & pl.col("value_error").is_null())
+    rejects.append(_rejects(missing, pl.col("_column"), pl.lit("missing value")))
+    unparsable = df.filter(pl.col("value_error").is_not_null())
+    rejects.append(_rejects(unparsable, pl.col("_column"), pl.col("value_error")))
+    df = df.filter(pl.col("value").is_not_null())
+
+    key = ["series", "year"] if dataset == "macro" else ["body_code", "year", "indicator"]
+    df, dup_rejects = dedupe(df, key)
+    rejects.append(dup_rejects)
+    cols = MACRO_COLUMNS if dataset == "macro" else FACT_COLUMNS
+    accepted = df.select([*cols, "_column"]).sort("_row", "_column")
+    return Prepared(
+        accepted=accepted,
+        rejected=pl.concat(rejects).sort("_row") if rejects else empty_rejects(),
+        skipped_other_dataset=skipped_other,
+        skipped_other_year=skipped_year,
+    )
