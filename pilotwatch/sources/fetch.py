@@ -1,0 +1,384 @@
+"""Getting the bytes of a catalogue source: a bundled file, a local file, or an HTTP download.
+
+Why this is more than ``requests.get``: the pipeline runs unattended once a year, so every
+failure must say *which source* failed and *what the operator should do* (``SourceError``);
+transient server trouble is retried but client errors are not (retrying a 404 only delays the
+bad news); a runaway or truncated download must never be mistaken for data; an unchanged
+source must not be downloaded again (conditional GET); and the portal's API key must never leak
+into provenance, logs or error messages, which end up in reports and CI output.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import re
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qsl, quote, quote_plus, urlencode, urlsplit, urlunsplit
+
+import requests
+
+from pilotwatch.catalogue import Catalogue, HttpOptions, Source
+
+__all__ = ["Fetched", "SourceError", "fetch", "safe_uri", "source_uri"]
+
+log = logging.getLogger(__name__)
+
+#: The query parameter the Kazakhstan open data portal expects the key in.
+API_KEY_PARAM = "apiKey"
+_CHUNK = 64 * 1024
+
+
+@dataclass(frozen=True)
+class Fetched:
+    """The outcome of one fetch, with what provenance needs (never any secret).
+
+    ``content`` is ``None`` only when ``not_modified`` is true (HTTP 304): the caller reuses
+    the bytes it stored for ``sha256``.
+    """
+
+    uri: str
+    content: bytes | None
+    sha256: str | None
+    etag: str | None = None
+    last_modified: str | None = None
+    not_modified: bool = False
+    content_type: str | None = None
+
+
+class SourceError(RuntimeError):
+    """A source could not be fetched or read.
+
+    The message always starts with ``source <id> (<uri without secrets>): `` so an operator
+    reading a flow log knows which catalogue entry to look at.
+    """
+
+    def __init__(self, source_id: str, uri: str, problem: str) -> None:
+        self.source_id = source_id
+        self.uri = uri
+        self.problem = problem
+        super().__init__(f"source {source_id} ({uri}): {problem}")
+
+
+_SECRET_PARAM = re.compile(r"(?i)^(api_?key|access_?token|token|key)$")
+
+
+def safe_uri(url: str) -> str:
+    """``url`` without credentials: the ``apiKey`` (and similar) query parameters and any
+    ``user:password@`` part are removed, so the result can go into provenance and messages."""
+    parts = urlsplit(url)
+    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not _SECRET_PARAM.match(k)]
+    netloc = parts.netloc.rsplit("@", 1)[-1]
+    return urlunsplit((parts.scheme, netloc, parts.path, urlencode(query), parts.fragment))
+
+
+def source_uri(source: Source) -> str:
+    """The secret-free URI of a source without needing the catalogue (for reader errors)."""
+    if source.kind == "http" and source.url:
+        return safe_uri(source.url)
+    return source.path or "?"
+
+
+class _Redactor(logging.Filter):
+    """Hide ``apiKey=…`` in urllib3's debug log lines, which print the full request URL."""
+
+    _pattern = re.compile(r"(?i)(api_?key=)[^&\s\"']+")
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.msg, str) and record.args:
+            try:
+                message = record.msg % record.args
+            except (TypeError, ValueError):
+                return True
+            record.msg, record.args = self._pattern.sub(r"\1***", message), ()
+        elif isinstance(record.msg, str):
+            record.msg = self._pattern.sub(r"\1***", record.msg)
+        return True
+
+
+logging.getLogger("urllib3.connectionpool").addFilter(_Redactor())
+
+
+def _sha256(content: bytes) -> str:
+    return hashlib.sha256(content).hexdigest()
+
+
+def fetch(source: Source, catalogue: Catalogue, previous: Mapping[str, Any] | None = None) -> Fetched:
+    """Fetch the bytes of ``source``.
+
+    ``previous`` holds ``etag``, ``last_modified`` and ``sha256`` of the last successful fetch
+    of the same URI; for a plain HTTP source they become a conditional GET, and a 304 answer
+    returns ``Fetched(not_modified=True, content=None, sha256=previous["sha256"])``.
+
+    Raises:
+        SourceError: with a message an operator can act on (missing file, not found, forbidden,
+            server errors after retries, timeout, too large, truncated, empty, API error).
+    """
+    if source.kind in ("file", "bundled"):
+        return _fetch_file(source, catalogue)
+    return _HttpFetch(source, catalogue, previous).run()
+
+
+def _fetch_file(source: Source, catalogue: Catalogue) -> Fetched:
+    path = Path(catalogue.location(source))
+    uri = str(path)
+    try:
+        content = path.read_bytes()
+    except FileNotFoundError:
+        where = (
+            "data/bundled" if source.kind == "bundled" else (catalogue.base_dir or "the working directory")
+        )
+        raise SourceError(
+            source.id, uri, f"file not found: {path} (path {source.path!r} is resolved against {where})"
+        ) from None
+    except IsADirectoryError:
+        raise SourceError(source.id, uri, f"{path} is a directory, not a file") from None
+    except OSError as exc:
+        raise SourceError(source.id, uri, f"cannot read {path}: {exc.strerror or exc}") from None
+    if not content:
+        raise SourceError(source.id, uri, f"empty: {path} has 0 bytes")
+    return Fetched(uri=uri, content=content, sha256=_sha256(content))
+
+
+@dataclass
+class _Response:
+    status: int
+    headers: Mapping[str, str]
+    content: bytes
+
+
+class _HttpFetch:
+    """One HTTP fetch of one source; holds the key so that every message can be redacted."""
+
+    def __init__(self, source: Source, catalogue: Catalogue, previous: Mapping[str, Any] | None) -> None:
+        assert source.url, "kind http always has a url (validated by the catalogue)"
+        self.source = source
+        self.opts: HttpOptions = source.http
+        self.url = source.url
+        self.uri = safe_uri(catalogue.location(source))
+        self.previous = previous or {}
+        env = self.opts.api_key_env
+        self.key: str | None = os.environ.get(env) or None if env else None
+
+    # -- messages -------------------------------------------------------------------------
+
+    def error(self, problem: str) -> SourceError:
+        return SourceError(self.source.id, self.uri, self.redact(problem))
+
+    def redact(self, text: str) -> str:
+        """Remove the API key from any text (including URL-encoded forms in exception text)."""
+        if self.key:
+            for form in {self.key, quote(self.key, safe=""), quote_plus(self.key)}:
+                text = text.replace(form, "***")
+        return text
+
+    # -- the fetch --------------------------------------------------------------------------
+
+    def run(self) -> Fetched:
+        with requests.Session() as session:
+            session.headers.update(self.opts.headers)
+            if self.opts.paging == "opendata_kz":
+                return self._paged(session)
+            return self._single(session)
+
+    def _params(self) -> dict[str, str]:
+        return {API_KEY_PARAM: self.key} if self.key else {}
+
+    def _single(self, session: requests.Session) -> Fetched:
+        headers: dict[str, str] = {}
+        if self.previous.get("etag"):
+            headers["If-None-Match"] = str(self.previous["etag"])
+        if self.previous.get("last_modified"):
+            headers["If-Modified-Since"] = str(self.previous["last_modified"])
+        resp = self._get(session, self._params(), headers, conditional=bool(headers))
+        etag = resp.headers.get("ETag")
+        last_modified = resp.headers.get("Last-Modified")
+        if resp.status == 304:
+            return Fetched(
+                uri=self.uri,
+                content=None,
+                sha256=self.previous.get("sha256"),
+                etag=etag or self.previous.get("etag"),
+                last_modified=last_modified or self.previous.get("last_modified"),
+                not_modified=True,
+                content_type=resp.headers.get("Content-Type"),
+            )
+        if not resp.content:
+            raise self.error("empty: the server answered HTTP 200 with 0 bytes")
+        return Fetched(
+            uri=self.uri,
+            content=resp.content,
+            sha256=_sha256(resp.content),
+            etag=etag,
+            last_modified=last_modified,
+            content_type=resp.headers.get("Content-Type"),
+        )
+
+    def _paged(self, session: requests.Session) -> Fetched:
+        """The open data portal: ``?apiKey=…&source={"from":F,"size":N}`` until a short page."""
+        size = self.opts.page_size
+        records: list[Any] = []
+        content_type: str | None = None
+        for page in range(self.opts.max_pages):
+            start = page * size
+            params = {
+                **self._params(),
+                "source": json.dumps({"from": start, "size": size}, separators=(",", ":")),
+            }
+            resp = self._get(session, params, {}, conditional=False)
+            content_type = content_type or resp.headers.get("Content-Type")
+            where = f"page from={start} size={size}"
+            if not resp.content.strip():
+                raise self.error(f"empty: {where} returned 0 bytes")
+            try:
+                body = json.loads(resp.content.decode("utf-8-sig"))
+            except UnicodeDecodeError as exc:
+                raise self.error(f"{where} is not UTF-8 text (byte {exc.start})") from None
+            except json.JSONDecodeError as exc:
+                raise self.error(
+                    f"{where} is not valid JSON ({exc.msg} at line {exc.lineno} column {exc.colno}); "
+                    "the download may be truncated or the portal returned an error page"
+                ) from None
+            if isinstance(body, dict) and "error" in body:
+                raise self.error(f"the portal returned an error for {where}: {body['error']!r}")
+            if not isinstance(body, list):
+                raise self.error(f"{where}: expected a JSON array of records, got {type(body).__name__}")
+            records.extend(body)
+            if len(body) < size:
+                break
+        else:
+            log.warning(
+                "source %s (%s): stopped after max_pages=%d pages of %d records; raise http.max_pages "
+                "if the dataset is larger",
+                self.source.id,
+                self.uri,
+                self.opts.max_pages,
+                size,
+            )
+        if not records:
+            raise self.error("empty: the portal returned no records")
+        content = json.dumps(records, ensure_ascii=False).encode("utf-8")
+        return Fetched(uri=self.uri, content=content, sha256=_sha256(content), content_type=content_type)
+
+    def _get(
+        self, session: requests.Session, params: dict[str, str], headers: dict[str, str], *, conditional: bool
+    ) -> _Response:
+        """One logical GET with retries on connection errors, timeouts and 5xx (never on 4xx)."""
+        attempts = self.opts.retries + 1
+        problem = ""
+        for attempt in range(attempts):
+            if attempt:
+                time.sleep(self.opts.backoff_s * 2 ** (attempt - 1))
+            try:
+                return self._attempt(session, params, headers, conditional=conditional)
+            except _Transient as exc:
+                problem = exc.problem
+                log.info(
+                    "source %s (%s): attempt %d/%d failed: %s",
+                    self.source.id,
+                    self.uri,
+                    attempt + 1,
+                    attempts,
+                    problem,
+                )
+        tries = "1 attempt" if attempts == 1 else f"{attempts} attempts"
+        raise self.error(f"{problem} (gave up after {tries}; http.retries={self.opts.retries})")
+
+    def _attempt(
+        self, session: requests.Session, params: dict[str, str], headers: dict[str, str], *, conditional: bool
+    ) -> _Response:
+        opts = self.opts
+        try:
+            with session.get(
+                self.url, params=params, headers=headers, timeout=opts.timeout_s, stream=True
+            ) as r:
+                status = r.status_code
+                if status == 304 and conditional:
+                    return _Response(status, r.headers, b"")
+                if 500 <= status < 600:
+                    raise _Transient(f"server error HTTP {status} {r.reason or ''}".rstrip())
+                self._check_status(status, r.reason or "")
+                return _Response(status, r.headers, self._read_body(r))
+        except requests.Timeout:
+            raise _Transient(f"timed out (no answer within http.timeout_s={opts.timeout_s:g}s)") from None
+        except requests.exceptions.ChunkedEncodingError as exc:
+            m = re.search(r"IncompleteRead\((\d+) bytes read, (\d+) more expected\)", str(exc))
+            detail = f"got {m[1]} bytes, {m[2]} more were announced" if m else self.redact(_short(exc))
+            raise self.error(f"truncated: the connection broke during the download ({detail})") from None
+        except requests.ConnectionError as exc:
+            if "timed out" in str(exc).lower():  # a read timeout while streaming the body
+                raise _Transient(
+                    f"timed out (the download stalled for http.timeout_s={opts.timeout_s:g}s)"
+                ) from None
+            raise _Transient(f"cannot connect: {self.redact(_short(exc))}") from None
+        except requests.RequestException as exc:
+            raise self.error(f"request failed: {self.redact(_short(exc))}") from None
+
+    def _check_status(self, status: int, reason: str) -> None:
+        if status == 404:
+            raise self.error("not found (HTTP 404); check the url in the catalogue")
+        if status in (401, 403):
+            env = self.opts.api_key_env
+            if env:
+                state = "set" if self.key else "not set"
+                hint = f"set ${env}; it is currently {state}"
+            else:
+                hint = "the source may need http.api_key_env in the catalogue"
+            raise self.error(f"forbidden — API key missing or rejected ({hint}); HTTP {status}")
+        if 400 <= status < 500:
+            raise self.error(
+                f"HTTP {status} {reason}: the server rejected the request (not retried)".replace("  ", " ")
+            )
+        if status == 304:
+            raise self.error("HTTP 304 Not Modified although no conditional request was sent")
+        if not 200 <= status < 300:
+            raise self.error(f"unexpected HTTP {status} {reason}".rstrip())
+
+    def _read_body(self, r: requests.Response) -> bytes:
+        """Stream the body, aborting as soon as ``max_bytes`` is exceeded."""
+        limit = self.opts.max_bytes
+        announced = _content_length(r.headers.get("Content-Length"))
+        if announced is not None and announced > limit:
+            raise self.error(
+                f"too large: the server announces {announced} bytes, more than http.max_bytes={limit}"
+            )
+        buf = bytearray()
+        for chunk in r.iter_content(_CHUNK):
+            buf += chunk
+            if len(buf) > limit:
+                raise self.error(f"too large: more than http.max_bytes={limit} bytes; download aborted")
+        encoded = r.headers.get("Content-Encoding", "identity").lower() not in ("", "identity")
+        if announced is not None and not encoded and len(buf) < announced:
+            raise self.error(f"truncated: got {len(buf)} of {announced} announced bytes")
+        return bytes(buf)
+
+
+class _Transient(Exception):
+    """A failure worth retrying (connection error, timeout, 5xx)."""
+
+    def __init__(self, problem: str) -> None:
+        super().__init__(problem)
+        self.problem = problem
+
+
+def _content_length(value: str | None) -> int | None:
+    try:
+        return int(value) if value is not None else None
+    except ValueError:
+        return None
+
+
+def _short(exc: BaseException) -> str:
+    """The innermost reason of a requests exception, without urllib3's long wrapper text."""
+    text = str(exc)
+    m = re.search(
+        r"\[Errno -?\d+\] [^'\")]+|Connection refused|Name or service not known|Remote end closed[^'\")]*",
+        text,
+    )
+    return m.group(0) if m else text
