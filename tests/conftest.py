@@ -10,6 +10,7 @@ import pytest
 
 # Prefect must not touch ~/.prefect of the machine running the tests.
 _PREFECT_HOME = Path(os.environ.get("PYTEST_PREFECT_HOME", "/tmp/pilotwatch-test-prefect-home")) / str(os.getpid())
+_PREFECT_HOME.mkdir(parents=True, exist_ok=True)
 os.environ.setdefault("PREFECT_HOME", str(_PREFECT_HOME))
 os.environ.setdefault("PREFECT_LOGGING_TO_API_ENABLED", "false")
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
