@@ -1,4 +1,9 @@
-"""Rules shared by every indicator-fact dataset."""
+"""Rules shared by every indicator-fact dataset.
+
+Ranges are data: each indicator's ``min_value``/``max_value`` in ``data/reference/indicators.csv``
+(percentages 0-100, payroll funds 0 and up) travel with the rows, so a new indicator brings its own
+range as a row, and one check enforces them all.
+"""
 
 from __future__ import annotations
 
@@ -20,8 +25,8 @@ class IndicatorFacts(pa.DataFrameModel):
     min_value: float = pa.Field(nullable=True)
     max_value: float = pa.Field(nullable=True)
 
-    @pa.dataframe_check(name="value within the indicator's registered range")
-    def within_registered_range(cls, data: pa.PolarsData) -> pl.LazyFrame:
+    @pa.dataframe_check
+    def value_within_registered_range(cls, data: pa.PolarsData) -> pl.LazyFrame:
         v = pl.col("value")
         return data.lazyframe.select(
             (pl.col("min_value").is_null() | (v >= pl.col("min_value")))

@@ -24,6 +24,20 @@ def _reason(check: str, column: str, value: str) -> str:
     return f"fails check '{check}' ({column} = {value})"
 
 
+def _bound(x: float | None) -> str:
+    return "" if x is None else f"{x:g}"
+
+
+def _reason_for(row: dict[str, object]) -> str:
+    check, column = str(row["check"]), str(row["column"])
+    if check == "value_within_registered_range":
+        return (f"value {row['value']:g} outside the registered range [{_bound(row.get('min_value'))}, "  # type: ignore[str-format]
+                f"{_bound(row.get('max_value'))}] of {row.get('indicator')}")
+    if column in ("value", "year", "series", "unit", "indicator", "body_code"):
+        return _reason(check, column, str(row["failure_case"]))
+    return _reason(check, "value", str(row["value"]))
+
+
 def validate(dataset: str, frame: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Split ``frame`` into rows that pass ``SCHEMAS[dataset]`` and rejects (``_row, column_name, reason``).
 
@@ -37,13 +51,10 @@ def validate(dataset: str, frame: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFr
         return frame, pl.DataFrame(schema={"_row": pl.Int64, "column_name": pl.String, "reason": pl.String})
     except pa.errors.SchemaErrors as exc:
         fc = exc.failure_cases
-    value_cols = {"value", "year", "series"}
     fc = fc.with_columns(pl.col("index").cast(pl.UInt32)).filter(pl.col("index").is_not_null())
-    bad = fc.join(indexed.select("_idx", "row_number", "_column", "value"), left_on="index", right_on="_idx")
-    reasons = [
-        _reason(chk, col if col in value_cols else "value", str(val if col not in value_cols else case))
-        for chk, col, case, val in zip(bad["check"], bad["column"], bad["failure_case"], bad["value"], strict=True)
-    ]
+    extra = [c for c in ("indicator", "min_value", "max_value") if c in indexed.columns]
+    bad = fc.join(indexed.select("_idx", "row_number", "_column", "value", *extra), left_on="index", right_on="_idx")
+    reasons = [_reason_for(row) for row in bad.iter_rows(named=True)]
     rejects = (
         bad.with_columns(reason=pl.Series(reasons, dtype=pl.String))
         .group_by("index", "row_number", "_column")
