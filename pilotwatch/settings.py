@@ -30,3 +30,18 @@ def catalogue_path(override: str | os.PathLike[str] | None = None) -> Path:
 def lock_timeout_s() -> float:
     """How long a writer waits for another writer before failing (``PILOTWATCH_LOCK_TIMEOUT``)."""
     return float(os.environ.get("PILOTWATCH_LOCK_TIMEOUT", "600"))
+
+
+def timezone() -> str:
+    """The timezone schedules and "which year is it" are read in (``PILOTWATCH_TIMEZONE``)."""
+    return os.environ.get("PILOTWATCH_TIMEZONE", "Asia/Almaty")
+
+
+def docs_dir() -> Path:
+    """Where the great-expectations Data Docs are built (``PILOTWATCH_DOCS_DIR``; default beside the warehouse)."""
+    return Path(os.environ.get("PILOTWATCH_DOCS_DIR", str(db_path().parent / "data_docs"))).expanduser().resolve()
+
+
+def reports_dir() -> Path:
+    """Where ``pilotwatch report`` writes (``PILOTWATCH_REPORTS_DIR``; default beside the warehouse)."""
+    return Path(os.environ.get("PILOTWATCH_REPORTS_DIR", str(db_path().parent / "reports"))).expanduser().resolve()

@@ -1,0 +1,63 @@
+"""Scheduled annual refresh: the year to load comes from the run's scheduled start, never from a file.
+
+A year written into ``prefect.yaml`` would be loaded again every year. Instead the yearly deployment
+leaves ``year`` empty and the run works it out: a run scheduled on 15 April 2026 (Asia/Almaty) loads
+2025, the last complete year (``lag_years=1``). A manual run may still pass ``year`` explicitly.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from prefect import flow, get_run_logger
+from prefect.runtime import flow_run
+
+from flows.refresh import annual_refresh
+from pilotwatch import settings
+
+
+def year_from_schedule(lag_years: int = 1, scheduled_start: datetime | None = None) -> int:
+    """The year to load for a run scheduled at ``scheduled_start`` (default: this run's scheduled start).
+
+    The start is read in the deployment's timezone (``PILOTWATCH_TIMEZONE``, Asia/Almaty), so a run at
+    00:30 on 1 January local time is in the new year even though it is still 31 December in UTC.
+    Outside a flow run Prefect reports "now".
+    """
+    start = scheduled_start if scheduled_start is not None else flow_run.scheduled_start_time
+    if start.tzinfo is None:
+        raise ValueError("scheduled start must be timezone-aware")
+    return start.astimezone(ZoneInfo(settings.timezone())).year - int(lag_years)
+
+
+@flow(name="scheduled_refresh", log_prints=True)
+def scheduled_refresh(
+    year: int | None = None,
+    catalogue: str | None = None,
+    lag_years: int = 1,
+    force: bool = False,
+    monitoring: bool = True,
+) -> dict[str, object]:
+    """Refresh ``year`` (default: the scheduled start's year minus ``lag_years``), then run monitoring."""
+    logger = get_run_logger()
+    if year is None:
+        year = year_from_schedule(lag_years)
+        logger.info("loading %s (scheduled start %s, lag %s year(s))", year, flow_run.scheduled_start_time, lag_years)
+    result = annual_refresh(year=year, catalogue=catalogue, force=force)
+    if not result["loads"]:
+        raise RuntimeError(
+            f"the catalogue has no source for {year}: add that year's sources to the catalogue "
+            "(docs/operations.md, 'A new year'), or run this deployment with an explicit year"
+        )
+    if monitoring:
+        _monitor()
+    return result
+
+
+def _monitor() -> None:
+    """Monitoring reads the published warehouse, so it runs after the refresh has published."""
+    try:
+        from flows.monitor import monitor
+    except ImportError:  # monitoring not installed in this checkout
+        return
+    monitor()
