@@ -19,6 +19,15 @@ from pilotwatch import DATA_DIR
 DATASETS = ("evaluation_center", "public_services_monitoring", "payroll", "macro", "targets")
 
 
+def parse_year_range(text: str) -> list[int]:
+    """``"2017-2020"`` → [2017, 2018, 2019, 2020]; ``"2021"`` → [2021]; ``"2017,2019"`` → [2017, 2019]."""
+    years: list[int] = []
+    for part in str(text).split(","):
+        lo, _, hi = part.strip().partition("-")
+        years.extend(range(int(lo), int(hi or lo) + 1))
+    return sorted(set(years))
+
+
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -104,10 +113,7 @@ class Source(Strict):
     @classmethod
     def _expand_years(cls, v: object) -> object:
         """Accept ``[2017, 2018]`` or a range string ``"2017-2020"``."""
-        if isinstance(v, str):
-            lo, _, hi = v.partition("-")
-            return list(range(int(lo), int(hi or lo) + 1))
-        return v
+        return parse_year_range(v) if isinstance(v, str) else v
 
     @model_validator(mode="after")
     def _check_location(self) -> Source:

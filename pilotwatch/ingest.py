@@ -16,6 +16,7 @@ import duckdb
 import polars as pl
 
 from pilotwatch.catalogue import Catalogue, Source
+from pilotwatch.faults import failpoint
 from pilotwatch.registry import registry_frames
 from pilotwatch.sources.fetch import Fetched, SourceError, fetch
 from pilotwatch.sources.readers import read_table
@@ -141,6 +142,7 @@ def load_source(
             _record(con, result, source=source, years=years, sha=sha, started=started, run_id=run_id)
             return result
         assert got.content is not None
+        failpoint("fetch")
         table = read_table(got.content, source)
     except SourceError as exc:
         result.message = str(exc)
@@ -161,6 +163,7 @@ def load_source(
     candidates = prepared.accepted.rename({"_row": "row_number"})
     valid, schema_rejects = validate(source.dataset, candidates)
     rejects = pl.concat([prepared.rejected, schema_rejects]).sort("_row")
+    failpoint("validate")
     result.rows_read = table.height
     result.rows_accepted = valid.height
     result.rows_rejected = rejects.height
@@ -189,6 +192,7 @@ def load_source(
                 raise LoadFailed(result.message)
             con.execute(sql("load_source_rows"), [load_id])
             _load_facts(con, source.dataset, valid, load_id)
+            failpoint("load")
             con.execute(sql("upsert_source_state"), [uri, got.etag, got.last_modified, sha, _now()])
             result.status = "loaded"
             if rejects.height:

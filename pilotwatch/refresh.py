@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 import duckdb
 
-from pilotwatch.catalogue import Catalogue
+from pilotwatch.catalogue import Catalogue, parse_year_range
 from warehouse import one
 
 
@@ -23,8 +23,7 @@ def resolve_years(
     if year is not None:
         return [int(year)]
     if isinstance(years, str):
-        lo, _, hi = years.partition("-")
-        return list(range(int(lo), int(hi or lo) + 1))
+        return parse_year_range(years)
     if years:
         return sorted({int(y) for y in years})
     return catalogue.years()

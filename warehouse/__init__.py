@@ -37,6 +37,7 @@ import duckdb
 import polars as pl
 
 from pilotwatch import settings
+from pilotwatch.faults import failpoint
 
 log = logging.getLogger("pilotwatch.warehouse")
 
@@ -286,6 +287,7 @@ def writer(purpose: str = "writer", timeout_s: float | None = None) -> Iterator[
         if wal.exists():  # a clean close checkpoints; a leftover WAL would be lost by the rename
             raise RuntimeError(f"working copy {work} still has a WAL after close; not publishing")
         _fsync_path(work)
+        failpoint("publish")
         os.replace(work, published)
         _fsync_path(published.parent, directory=True)
         log.info("published %s (%s)", published, purpose)

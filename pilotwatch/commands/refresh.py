@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+from pilotwatch.catalogue import parse_year_range
+
 
 def register(sub: argparse._SubParsersAction, fmt: type[argparse.HelpFormatter]) -> None:
     p = sub.add_parser(
@@ -25,7 +27,7 @@ def register(sub: argparse._SubParsersAction, fmt: type[argparse.HelpFormatter])
 def run(args: argparse.Namespace) -> int:
     from flows.refresh import annual_refresh
 
-    years = args.years if args.years else None
+    years = parse_year_range(args.years) if args.years else None
     annual_refresh(year=args.year, years=years, catalogue=args.catalogue, force=args.force,
                    analysis=not args.no_analysis)
     return 0
