@@ -13,7 +13,7 @@ from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
 import warehouse
-from pilotwatch import registry, settings
+from pilotwatch import checks, registry, settings
 from pilotwatch.catalogue import Catalogue, Source, load_catalogue
 from pilotwatch.ingest import LoadFailed, load_source
 from pilotwatch.refresh import RefreshFailed, Summary, resolve_years
@@ -89,6 +89,7 @@ def annual_refresh(
                 summary.loads.append(load_one(cat, source, wanted, run_id, force))
         if analysis:
             _after_load(wanted)
+        checks.checkpoint(con, get_run_logger())  # a failed expectation raises: nothing is published
         print(summary.text(con))
     if summary.failed:
         raise RefreshFailed(
@@ -100,8 +101,6 @@ def annual_refresh(
 
 def _after_load(years: list[int]) -> None:
     """Recompute the analysis (and whatever follows it) inside the same publish."""
-    try:
-        from flows.analysis import recompute_analysis
-    except ImportError:  # analysis flows not installed in this checkout
-        return
+    from flows.analysis import recompute_analysis
+
     recompute_analysis()

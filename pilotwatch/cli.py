@@ -12,6 +12,7 @@ COMMANDS = [
     "pilotwatch.commands.refresh",
     "pilotwatch.commands.ingest",
     "pilotwatch.commands.query",
+    "pilotwatch.commands.docs",
 ]
 
 

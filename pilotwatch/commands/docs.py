@@ -1,0 +1,36 @@
+"""``pilotwatch docs [--open]``: check the published warehouse and build the Data Docs."""
+
+from __future__ import annotations
+
+import argparse
+
+
+def register(sub: argparse._SubParsersAction, fmt: type[argparse.HelpFormatter]) -> None:
+    p = sub.add_parser(
+        "docs", help="run the warehouse checks and build the Data Docs (great-expectations)", formatter_class=fmt,
+        description="Validates the published warehouse (read-only) against data/expectations/warehouse.yaml, "
+                    "builds the great-expectations Data Docs (HTML) and prints where they are. The annual "
+                    "refresh builds them too, at the end of every run. Exit status 1 when a check fails.",
+        epilog="examples:\n  pilotwatch docs            # prints the path of index.html\n"
+               "  pilotwatch docs --open     # and opens it in the browser\n"
+               "  PILOTWATCH_DOCS_DIR=/srv/docs pilotwatch docs",
+    )
+    p.add_argument("--open", action="store_true", help="open the Data Docs in a web browser")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    import webbrowser
+
+    import warehouse
+    from pilotwatch import checks
+
+    con = warehouse.connect(read_only=True)
+    try:
+        outcome = checks.run_checkpoint(con)
+    finally:
+        con.close()
+    print(outcome.text())
+    if args.open and outcome.docs_index:
+        webbrowser.open(outcome.docs_index.as_uri())
+    return 0 if outcome.ok else 1

@@ -1,0 +1,10 @@
+-- Completeness per body-year (a warehouse check): every (body, year) with any fact, crossed with every
+-- effect, mediator and cost indicator; `missing` names the absent body-year-indicator, else NULL.
+WITH body_years AS (SELECT DISTINCT body_code, year FROM core.indicator_facts),
+     needed AS (SELECT indicator FROM core.indicators WHERE role IN ('effect', 'mediator', 'cost'))
+SELECT b.body_code, b.year, n.indicator,
+       CASE WHEN f.body_code IS NULL THEN b.body_code || ' ' || b.year || ' ' || n.indicator END AS missing
+FROM body_years b CROSS JOIN needed n
+LEFT JOIN (SELECT DISTINCT body_code, year, indicator FROM core.indicator_facts) f
+       ON f.body_code = b.body_code AND f.year = b.year AND f.indicator = n.indicator
+ORDER BY ALL;
