@@ -101,8 +101,6 @@ def annual_refresh(
 
 def _after_load(years: list[int]) -> None:
     """Recompute the analysis (and whatever follows it) inside the same publish."""
-    try:
-        from flows.analysis import recompute_analysis
-    except ImportError:  # analysis flows not installed in this checkout
-        return
+    from flows.analysis import recompute_analysis
+
     recompute_analysis()

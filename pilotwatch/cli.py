@@ -12,6 +12,8 @@ COMMANDS = [
     "pilotwatch.commands.refresh",
     "pilotwatch.commands.ingest",
     "pilotwatch.commands.query",
+    "pilotwatch.commands.analyse",
+    "pilotwatch.commands.reproduce",
     "pilotwatch.commands.docs",
 ]
 

@@ -1,0 +1,53 @@
+"""Analysis flow: CER tables, factor effects, verdicts and grades for every pilot body, recorded as a run.
+
+Reads the warehouse, computes with one named configuration (data/analysis.yaml) and stores the
+results under a new run id. Inside the annual refresh it joins the refresh's warehouse session (one
+publish for loads and analysis); run alone it publishes by itself.
+"""
+
+from __future__ import annotations
+
+from prefect import flow, get_run_logger, task
+from prefect.cache_policies import NO_CACHE
+from prefect.runtime import flow_run
+
+import warehouse
+from pilotwatch import analysis
+from pilotwatch.analysis_config import AnalysisConfig, load_analysis_config
+
+
+@task(name="read-analysis-inputs", cache_policy=NO_CACHE)
+def read_inputs(cfg: AnalysisConfig) -> analysis.Inputs:
+    with warehouse.writer() as con:
+        return analysis.read_inputs(con, cfg)
+
+
+@task(name="compute-analysis", cache_policy=NO_CACHE)
+def compute(inputs: analysis.Inputs, cfg: AnalysisConfig) -> analysis.Results:
+    return analysis.compute(inputs, cfg)
+
+
+@task(name="store-analysis", cache_policy=NO_CACHE)
+def store(run_id: str, cfg: AnalysisConfig, results: analysis.Results) -> dict[str, int]:
+    with warehouse.writer() as con:
+        return analysis.store(con, run_id, cfg, results)
+
+
+@flow(name="recompute_analysis", log_prints=True)
+def recompute_analysis(config: str = "default", config_file: str | None = None) -> dict[str, object]:
+    """Recompute every analysis result with configuration ``config`` and record the run."""
+    cfg = load_analysis_config(config, config_file)
+    failure: Exception | None = None
+    with warehouse.writer("recompute_analysis") as con:
+        run_id = analysis.start_run(con, cfg, flow_run.get_id())
+        try:
+            results = compute(read_inputs(cfg), cfg)
+            counts = store(run_id, cfg, results)
+        except Exception as exc:  # recorded (and published when run alone), then raised
+            get_run_logger().error("analysis run %s failed: %s", run_id, exc)
+            analysis.fail_run(con, run_id, str(exc))
+            failure = exc
+    if failure is not None:
+        raise failure
+    print(analysis.summary(cfg, results))
+    return {"run_id": run_id, "config": cfg.name, "rows": counts, "load_ids": results.load_ids}

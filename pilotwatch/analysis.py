@@ -1,0 +1,207 @@
+"""What an analysis run does, independent of the orchestrator (the Prefect flow only wires it).
+
+:func:`read_inputs` reads the registry, facts and inflation from a warehouse connection;
+:func:`compute` is pure (the transforms, wired by one configuration); :func:`store` records the run
+and its results. ``pilotwatch reproduce`` uses :func:`compute` alone, in memory, on a read-only
+connection, so it never competes with a writer.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass, fields
+from datetime import UTC, datetime
+
+import duckdb
+import polars as pl
+
+from pilotwatch.analysis_config import AnalysisConfig
+from transforms import cer as cer_t
+from transforms import effects as effects_t
+from transforms import grades as grades_t
+from transforms import verdicts as verdicts_t
+from transforms.windows import pilot_windows, select_basis
+from warehouse import frame, replace_rows, sql
+
+
+class AnalysisInputError(ValueError):
+    """The configuration names something the warehouse does not have (an indicator, a series, a body)."""
+
+
+@dataclass(frozen=True)
+class Inputs:
+    facts: pl.DataFrame       # body_code, year, indicator, value, basis, load_id
+    bodies: pl.DataFrame      # core.bodies
+    indicators: pl.DataFrame  # core.indicators
+    inflation: pl.DataFrame   # year, pct, load_id (empty for a constant rate)
+
+
+@dataclass(frozen=True)
+class Results:
+    cer: pl.DataFrame
+    cer_incremental: pl.DataFrame
+    cer_sensitivity: pl.DataFrame
+    indicator_effects: pl.DataFrame
+    factor_effects: pl.DataFrame
+    decisions: pl.DataFrame
+    verdicts: pl.DataFrame
+    robustness: pl.DataFrame
+    grades: pl.DataFrame
+    load_ids: list[int]
+
+
+#: Results frame -> warehouse table.
+TABLES = {
+    "cer": "core.analysis_cer",
+    "cer_incremental": "core.analysis_cer_incremental",
+    "cer_sensitivity": "core.analysis_cer_sensitivity",
+    "indicator_effects": "core.analysis_indicator_effects",
+    "factor_effects": "core.analysis_factor_effects",
+    "verdicts": "core.analysis_verdicts",
+    "robustness": "core.analysis_robustness",
+    "grades": "core.analysis_grades",
+}
+
+
+def read_inputs(con: duckdb.DuckDBPyConnection, cfg: AnalysisConfig) -> Inputs:
+    series = cfg.inflation.series
+    inflation = (
+        frame(con, sql("analysis_inflation"), [series])
+        if series
+        else pl.DataFrame(schema={"year": pl.Int64, "pct": pl.Float64, "load_id": pl.Int64})
+    )
+    return Inputs(
+        facts=frame(con, sql("analysis_facts")),
+        bodies=frame(con, "SELECT body_code, name_en, kind, level, peer_group, pilot, pilot_start_year FROM core.bodies"),
+        indicators=frame(con, "SELECT indicator, factor, role, direction FROM core.indicators"),
+        inflation=inflation,
+    )
+
+
+def _check(inputs: Inputs, cfg: AnalysisConfig) -> None:
+    known = set(inputs.indicators["indicator"].to_list())
+    for what, name in (("effectiveness_indicator", cfg.effectiveness_indicator),
+                       ("cost_indicator", cfg.cost_indicator), ("grades.indicator", cfg.grades.indicator)):
+        if name not in known:
+            raise AnalysisInputError(f"configuration {cfg.name!r}: {what} {name!r} is not in core.indicators")
+    peer = cfg.effects.peer_group
+    if peer != "registry" and peer not in set(inputs.bodies["body_code"].to_list()):
+        raise AnalysisInputError(f"configuration {cfg.name!r}: effects.peer_group {peer!r} is not in core.bodies")
+    if cfg.inflation.series and inputs.inflation.is_empty():
+        raise AnalysisInputError(
+            f"configuration {cfg.name!r}: inflation series {cfg.inflation.series!r} has no values in core.macro_series "
+            "(see mart.macro; load it, or use inflation.constant_pct)"
+        )
+
+
+def compute(inputs: Inputs, cfg: AnalysisConfig) -> Results:
+    """Every analysis result for one configuration (pure: frames in, frames out)."""
+    _check(inputs, cfg)
+    facts = select_basis(inputs.facts, list(cfg.value_basis))
+    windows = pilot_windows(
+        inputs.bodies, facts,
+        base_year=None if cfg.base_year == "year_before_pilot" else int(cfg.base_year),
+        end_year=None if cfg.end_year == "latest" else int(cfg.end_year),
+        peer_group=cfg.effects.peer_group,
+    )
+    params = cer_t.CerParams(
+        effectiveness_indicator=cfg.effectiveness_indicator,
+        cost_indicator=cfg.cost_indicator,
+        inflation_series=cfg.inflation.series,
+        constant_pct=cfg.inflation.constant_pct,
+        standard_cost_step=cfg.rounding.standard_cost_step,
+        cer_decimals=cfg.rounding.cer_decimals,
+    )
+    inflation = inputs.inflation.select("year", "pct")
+    cer = cer_t.cer_table(windows, facts, params, inflation)
+    cost = cer_t.cost_test(cer, cfg.verdict.cost_years)
+    sens = cfg.sensitivity
+    sensitivity = cer_t.sensitivity(
+        windows, facts, params, inflation, inflation_pcts=sens.inflation_pct.values(),
+        base_years=None if sens.base_years == "all" else list(sens.base_years),
+    )
+    indicator_rows = effects_t.indicator_effects(windows, inputs.indicators, facts, cfg.effects.rules)
+    factor_rows = effects_t.factor_effects(indicator_rows)
+    rule = cfg.effects.default_rule
+    decisions = verdicts_t.decide(factor_rows, cost, cost_side=cfg.verdict.cost_side, default_rule=rule)
+    load_ids = sorted(set(facts["load_id"].to_list()) | set(inputs.inflation["load_id"].to_list()))
+    return Results(
+        cer=cer,
+        cer_incremental=cer_t.incremental(cer),
+        cer_sensitivity=sensitivity,
+        indicator_effects=indicator_rows,
+        factor_effects=factor_rows,
+        decisions=decisions,
+        verdicts=verdicts_t.hypothesis_rows(decisions),
+        robustness=verdicts_t.robustness(decisions, rule),
+        grades=grades_t.grades(facts, cfg.grades.indicator, cfg.grades.bands.as_list()),
+        load_ids=[int(i) for i in load_ids],
+    )
+
+
+def _now() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def start_run(con: duckdb.DuckDBPyConnection, cfg: AnalysisConfig, flow_run_id: str | None = None) -> str:
+    """Record a run as ``running``; a run that fails stays recorded with its error."""
+    run_id = str(uuid.uuid4())
+    con.execute(
+        "INSERT INTO meta.analysis_runs (run_id, config, parameters, load_ids, inflation_series, flow_run_id, "
+        "started_at, status) VALUES (?, ?, ?, ?, ?, ?, ?, 'running')",
+        [run_id, cfg.name, json.dumps(cfg.parameters()), [], cfg.inflation.series, flow_run_id, _now()],
+    )
+    return run_id
+
+
+def fail_run(con: duckdb.DuckDBPyConnection, run_id: str, message: str) -> None:
+    con.execute("UPDATE meta.analysis_runs SET status = 'failed', finished_at = ?, message = ? WHERE run_id = ?",
+                [_now(), message[:2000], run_id])
+
+
+def store(con: duckdb.DuckDBPyConnection, run_id: str, cfg: AnalysisConfig, results: Results) -> dict[str, int]:
+    """Write every results frame under ``run_id`` and mark the run ``ok`` (one transaction)."""
+    counts: dict[str, int] = {}
+    con.execute("BEGIN TRANSACTION")
+    try:
+        for f in fields(Results):
+            if f.name not in TABLES:
+                continue
+            df = getattr(results, f.name)
+            if df.is_empty():
+                counts[f.name] = 0
+                continue
+            df = df.with_columns(run_id=pl.lit(run_id), config=pl.lit(cfg.name))
+            counts[f.name] = replace_rows(con, TABLES[f.name], df, key=["run_id"])
+        con.execute(
+            "UPDATE meta.analysis_runs SET status = 'ok', finished_at = ?, load_ids = ?, row_counts = ? WHERE run_id = ?",
+            [_now(), results.load_ids, json.dumps(counts), run_id],
+        )
+        con.execute("COMMIT")
+    except Exception:
+        con.execute("ROLLBACK")
+        raise
+    return counts
+
+
+def summary(cfg: AnalysisConfig, results: Results) -> str:
+    """A few lines for the refresh log and ``pilotwatch analyse``."""
+    rob = results.robustness
+    ok = rob.filter(pl.col("status") == "ok")
+    gaps = rob.filter(pl.col("status") != "ok")
+    lines = [
+        f"analysis [{cfg.name}]: inflation {cfg.inflation.label()}, default effect rule {cfg.effects.default_rule}, "
+        f"cost side {cfg.verdict.cost_side} (formula (2) in {'every year' if cfg.verdict.cost_years == 'every' else 'the last year'})"
+    ]
+    for r in ok.iter_rows(named=True):
+        flips = ", ".join(r["flipping_rules"]) or "none"
+        eflips = ", ".join(r["effects_flipping_rules"]) or "none"
+        lines.append(
+            f"  {r['body_code']:<10} {r['verdict']} ({r['cost_test']}); holds under every rule: "
+            f"{'yes' if r['holds_under_every_rule'] else 'no'} (flipped by: {flips}); "
+            f"factor side alone {r['effects_verdict']}, flipped by: {eflips}"
+        )
+    if gaps.height:
+        lines.append(f"  insufficient_data: {', '.join(gaps['body_code'].to_list())} (see mart.verdicts.missing)")
+    return "\n".join(lines)

@@ -1,0 +1,309 @@
+"""Cost-effectiveness ratios (thesis 2.3.3, Table 19, formula (2)) and what CEA practice adds (pure).
+
+For each pilot body and each year of its window:
+
+* pilot mode: cost = that year's payroll fund, effectiveness = that year's overall effectiveness;
+* standard mode: cost = the base-year payroll fund indexed by inflation from the base year to that
+  year (a loaded series, compounded year by year, or a constant rate), effectiveness = the base-year
+  value;
+* CER = cost / effectiveness (mln USD per percentage point), not computed for the base year itself
+  (the thesis' footnote to Table 19); formula (2) ``CER(pilot) > CER(standard)`` per later year.
+
+Rounding is a parameter: the thesis rounds the standard-mode cost to 0.1 mln USD before dividing and
+prints CER to 3 decimals (``round_half_up``, as printed tables round). Beyond the thesis: the
+incremental cost per point gained over standard mode (with the CEA quadrant) and the constant inflation
+at which the pilot would break even; one-way sensitivity over inflation and the base year.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import polars as pl
+
+CER_COLUMNS = [
+    "body_code", "year", "mode", "cost_musd", "effectiveness_pct", "cer", "base_year", "years_from_base",
+    "inflation_index", "in_test", "pilot_cer_higher", "status", "missing",
+]
+
+
+@dataclass(frozen=True)
+class CerParams:
+    effectiveness_indicator: str = "overall_effectiveness"
+    cost_indicator: str = "payroll_fund_musd"
+    #: A macro series name (values looked up in ``inflation``) or None when ``constant_pct`` is used.
+    inflation_series: str | None = None
+    constant_pct: float | None = None
+    standard_cost_step: float | None = None
+    cer_decimals: int | None = None
+
+
+def round_half_up(expr: pl.Expr, decimals: int | None) -> pl.Expr:
+    """Round as printed tables do (0.0775 -> 0.078); ``None`` keeps full precision."""
+    return expr if decimals is None else expr.round(decimals, mode="half_away_from_zero")
+
+
+def round_to_step(expr: pl.Expr, step: float | None) -> pl.Expr:
+    """Round to a multiple of ``step`` (0.1 mln USD), half away from zero; ``None`` keeps full precision."""
+    if step is None:
+        return expr
+    return ((expr / step).round(9).round(0, mode="half_away_from_zero") * step).round(10)
+
+
+def inflation_index(pairs: pl.DataFrame, params: CerParams, inflation: pl.DataFrame | None) -> pl.DataFrame:
+    """Add ``inflation_index`` (price level of ``year`` relative to ``base_year``) and ``index_missing``.
+
+    ``pairs``: any frame with ``base_year`` and ``year``. ``inflation``: ``year, pct`` (% over the
+    previous year, December to December), needed when ``params.inflation_series`` is set; a year
+    after the base year without a value makes the index null and is listed in ``index_missing``.
+    """
+    if params.inflation_series is None:
+        rate = 1 + (params.constant_pct or 0.0) / 100
+        return pairs.with_columns(
+            inflation_index=pl.lit(rate) ** (pl.col("year") - pl.col("base_year")),
+            index_missing=pl.lit([], dtype=pl.List(pl.String)),
+        )
+    rates = (inflation if inflation is not None else pl.DataFrame(schema={"year": pl.Int64, "pct": pl.Float64})).select(
+        pl.col("year").cast(pl.Int64).alias("_y"), pl.col("pct").cast(pl.Float64)
+    )
+    keyed = pairs.with_row_index("_pair")
+    steps = (
+        keyed.select("_pair", pl.int_ranges(pl.col("base_year") + 1, pl.col("year") + 1).alias("_y"))
+        .explode("_y")
+        .drop_nulls("_y")
+        .join(rates, on="_y", how="left")
+        .group_by("_pair")
+        .agg(
+            (1 + pl.col("pct") / 100).product().alias("_product"),
+            pl.col("_y").filter(pl.col("pct").is_null()).alias("_gaps"),
+        )
+    )
+    name = params.inflation_series
+    return (
+        keyed.join(steps, on="_pair", how="left")
+        .with_columns(
+            inflation_index=pl.when(pl.col("year") == pl.col("base_year")).then(pl.lit(1.0))
+            .when(pl.col("_gaps").list.len() == 0).then(pl.col("_product")),
+            index_missing=pl.col("_gaps").fill_null(pl.lit([], dtype=pl.List(pl.Int64)))
+            .list.eval(pl.format("{} {}", pl.lit(name), pl.element())),
+        )
+        .drop("_pair", "_product", "_gaps")
+    )
+
+
+def _value(facts: pl.DataFrame, indicator: str, alias: str, year_col: str) -> pl.DataFrame:
+    return facts.filter(pl.col("indicator") == indicator).select(
+        "body_code", pl.col("year").cast(pl.Int64).alias(year_col), pl.col("value").alias(alias)
+    )
+
+
+def _missing(value: str, label: pl.Expr) -> pl.Expr:
+    return pl.when(pl.col(value).is_null()).then(label)
+
+
+def cer_table(
+    windows: pl.DataFrame, facts: pl.DataFrame, params: CerParams, inflation: pl.DataFrame | None = None
+) -> pl.DataFrame:
+    """Table 19 for every window: two rows (``pilot``, ``standard``) per body and year, see ``CER_COLUMNS``.
+
+    ``windows``: from :func:`transforms.windows.pilot_windows`. ``facts``: body_code, year, indicator,
+    value. A body without a usable window gets one ``insufficient_data`` row (year and mode null).
+    """
+    usable = windows.filter(pl.col("window_missing").list.len() == 0)
+    years = usable.select(
+        "body_code", "base_year", pl.int_ranges(pl.col("base_year"), pl.col("end_year") + 1).alias("year")
+    ).explode("year")
+    eff, cost = params.effectiveness_indicator, params.cost_indicator
+    wide = (
+        years.join(_value(facts, cost, "pilot_cost", "year"), on=["body_code", "year"], how="left")
+        .join(_value(facts, eff, "pilot_eff", "year"), on=["body_code", "year"], how="left")
+        .join(_value(facts, cost, "base_cost", "base_year"), on=["body_code", "base_year"], how="left")
+        .join(_value(facts, eff, "base_eff", "base_year"), on=["body_code", "base_year"], how="left")
+    )
+    wide = inflation_index(wide, params, inflation)
+    in_test = pl.col("year") > pl.col("base_year")
+    wide = wide.with_columns(
+        years_from_base=(pl.col("year") - pl.col("base_year")).cast(pl.Int32),
+        in_test=in_test,
+        standard_cost=round_to_step(pl.col("base_cost") * pl.col("inflation_index"), params.standard_cost_step).round(10),
+    ).with_columns(
+        pilot_cer=pl.when(in_test).then(round_half_up(pl.col("pilot_cost") / pl.col("pilot_eff"), params.cer_decimals)),
+        standard_cer=pl.when(in_test).then(
+            round_half_up(pl.col("standard_cost") / pl.col("base_eff"), params.cer_decimals)
+        ),
+        missing=pl.concat_list(
+            _missing("pilot_cost", pl.format("{} {}", pl.lit(cost), pl.col("year"))),
+            _missing("pilot_eff", pl.format("{} {}", pl.lit(eff), pl.col("year"))),
+            _missing("base_cost", pl.format("{} {} (base year)", pl.lit(cost), pl.col("base_year"))),
+            _missing("base_eff", pl.format("{} {} (base year)", pl.lit(eff), pl.col("base_year"))),
+        ).list.drop_nulls().list.concat(pl.col("index_missing")).list.unique(maintain_order=True),
+    ).with_columns(pilot_cer_higher=pl.when(in_test).then(pl.col("pilot_cer") > pl.col("standard_cer")))
+    common = ["body_code", "year", "base_year", "years_from_base", "in_test", "pilot_cer_higher", "missing"]
+    pilot = wide.select(
+        *common, pl.lit("pilot").alias("mode"), pl.col("pilot_cost").alias("cost_musd"),
+        pl.col("pilot_eff").alias("effectiveness_pct"), pl.col("pilot_cer").alias("cer"),
+        pl.lit(None, dtype=pl.Float64).alias("inflation_index"),
+    )
+    standard = wide.select(
+        *common, pl.lit("standard").alias("mode"), pl.col("standard_cost").alias("cost_musd"),
+        pl.col("base_eff").alias("effectiveness_pct"), pl.col("standard_cer").alias("cer"),
+        pl.col("inflation_index").cast(pl.Float64),
+    )
+    gaps = windows.filter(pl.col("window_missing").list.len() > 0).select(
+        "body_code", pl.col("window_missing").alias("missing"), "base_year"
+    )
+    rows = pl.concat([pilot, standard], how="diagonal_relaxed").with_columns(
+        status=pl.when(pl.col("missing").list.len() == 0).then(pl.lit("ok")).otherwise(pl.lit("insufficient_data"))
+    )
+    gap_rows = gaps.with_columns(status=pl.lit("insufficient_data"))
+    out = pl.concat([rows, gap_rows], how="diagonal_relaxed")
+    return out.select(CER_COLUMNS).with_columns(
+        pl.col("year").cast(pl.Int32), pl.col("base_year").cast(pl.Int32)
+    ).sort("body_code", "year", "mode", nulls_last=True)
+
+
+def cost_test(cer: pl.DataFrame, years: str = "last") -> pl.DataFrame:
+    """The cost side of the verdict per body, from formula (2).
+
+    ``years = "last"``: the last year decides; ``"every"``: the pilot passes only if
+    ``CER(pilot) <= CER(standard)`` in every year after the base year. Returns body_code,
+    ``cost_test`` (``pilot_costlier`` / ``pilot_not_costlier`` / null when a needed year is missing),
+    ``cost_years`` (tested years), ``cost_years_pilot_costlier`` and ``cost_missing``.
+    """
+    pilot = cer.filter(pl.col("mode") == "pilot")
+    tested = pilot.filter(pl.col("in_test").fill_null(False))
+    if years == "last":
+        tested = tested.filter(pl.col("year") == pl.col("year").max().over("body_code"))
+    summary = tested.group_by("body_code").agg(
+        pl.col("year").sort().alias("cost_years"),
+        pl.col("year").filter(pl.col("pilot_cer_higher").fill_null(False)).sort().alias("cost_years_pilot_costlier"),
+        pl.col("missing").list.explode(keep_nulls=False, empty_as_null=False).unique(maintain_order=True).alias("cost_missing"),
+        (pl.col("status") == "ok").all().alias("_complete"),
+        pl.col("pilot_cer_higher").fill_null(False).any().alias("_costlier"),
+    )
+    bodies = cer.select("body_code").unique()
+    window_gaps = cer.filter(pl.col("year").is_null()).select("body_code", pl.col("missing").alias("_wmissing"))
+    return (
+        bodies.join(summary, on="body_code", how="left")
+        .join(window_gaps, on="body_code", how="left")
+        .with_columns(
+            cost_test=pl.when(pl.col("_costlier")).then(pl.lit("pilot_costlier"))
+            .when(pl.col("_complete")).then(pl.lit("pilot_not_costlier")),
+            cost_missing=pl.coalesce("_wmissing", "cost_missing").fill_null(pl.lit([], dtype=pl.List(pl.String))),
+            cost_years=pl.col("cost_years").fill_null(pl.lit([], dtype=pl.List(pl.Int32))),
+            cost_years_pilot_costlier=pl.col("cost_years_pilot_costlier").fill_null(pl.lit([], dtype=pl.List(pl.Int32))),
+        )
+        .select("body_code", "cost_test", "cost_years", "cost_years_pilot_costlier", "cost_missing")
+        .sort("body_code")
+    )
+
+
+def incremental(cer: pl.DataFrame) -> pl.DataFrame:
+    """Per body and tested year: what the pilot costs over standard mode per point gained.
+
+    ``incremental_cost_per_point`` = (pilot cost - standard cost) / (pilot effectiveness - base
+    effectiveness), reported where it means something (the pilot costs more and gains points, or
+    saves money and loses points). ``outcome`` is the CEA quadrant: ``dominated`` (costs more, gains
+    nothing), ``costs_more_gains_more``, ``dominant`` (cheaper and at least as effective),
+    ``saves_loses``, ``same``. ``break_even_inflation_pct``: the constant yearly inflation at which the
+    standard-mode CER would equal the pilot's (unrounded), i.e. how high inflation would have had to be
+    for formula (2) not to hold.
+    """
+    key = ["body_code", "year"]
+    base = cer.filter((pl.col("mode") == "pilot") & (pl.col("year") == pl.col("base_year"))).select(
+        "body_code", pl.col("cost_musd").alias("base_cost")
+    )
+    p = cer.filter((pl.col("mode") == "pilot") & pl.col("in_test").fill_null(False)).select(
+        *key, "years_from_base", "status", "missing", pl.col("cost_musd").alias("pilot_cost_musd"),
+        pl.col("effectiveness_pct").alias("pilot_effectiveness_pct"), pl.col("cer").alias("pilot_cer"),
+    )
+    s = cer.filter(pl.col("mode") == "standard").select(
+        *key, pl.col("cost_musd").alias("standard_cost_musd"),
+        pl.col("effectiveness_pct").alias("standard_effectiveness_pct"), pl.col("cer").alias("standard_cer"),
+    )
+    d_cost = (pl.col("pilot_cost_musd") - pl.col("standard_cost_musd")).round(9)
+    d_eff = (pl.col("pilot_effectiveness_pct") - pl.col("standard_effectiveness_pct")).round(9)
+    out = p.join(s, on=key, how="left").join(base, on="body_code", how="left").with_columns(
+        incremental_cost_musd=d_cost, points_gained=d_eff
+    )
+    dc, de = pl.col("incremental_cost_musd"), pl.col("points_gained")
+    outcome = (
+        pl.when(dc.is_null() | de.is_null()).then(pl.lit(None, dtype=pl.String))
+        .when((dc == 0) & (de == 0)).then(pl.lit("same"))
+        .when((dc >= 0) & (de <= 0)).then(pl.lit("dominated"))
+        .when((dc <= 0) & (de >= 0)).then(pl.lit("dominant"))
+        .when((dc > 0) & (de > 0)).then(pl.lit("costs_more_gains_more"))
+        .otherwise(pl.lit("saves_loses"))
+    )
+    ratio = (pl.col("pilot_cost_musd") / pl.col("pilot_effectiveness_pct")) * pl.col("standard_effectiveness_pct") / pl.col(
+        "base_cost"
+    )
+    return out.with_columns(outcome=outcome).with_columns(
+        incremental_cost_per_point=pl.when(pl.col("outcome").is_in(["costs_more_gains_more", "saves_loses"])).then(dc / de),
+        break_even_inflation_pct=pl.when((pl.col("base_cost") > 0) & (pl.col("years_from_base") > 0)).then(
+            (ratio ** (1 / pl.col("years_from_base")) - 1) * 100
+        ),
+    ).select(
+        "body_code", "year", "pilot_cost_musd", "standard_cost_musd", "incremental_cost_musd",
+        "pilot_effectiveness_pct", "standard_effectiveness_pct", "points_gained", "incremental_cost_per_point",
+        "outcome", "pilot_cer", "standard_cer", "break_even_inflation_pct", "status", "missing",
+    ).sort(key)
+
+
+def sensitivity(
+    windows: pl.DataFrame,
+    facts: pl.DataFrame,
+    params: CerParams,
+    inflation: pl.DataFrame | None,
+    *,
+    inflation_pcts: list[float],
+    base_years: list[int] | None = None,
+) -> pl.DataFrame:
+    """One-way sensitivity of formula (2): constant inflation over ``inflation_pcts`` (the base year as
+    configured), then each base year in ``base_years`` (None: every year with a value before a body's
+    last year; inflation as configured). One row per body, scenario and tested year."""
+    usable = windows.filter(pl.col("window_missing").list.len() == 0)
+    frames = []
+    for pct in inflation_pcts:  # a loop over scenarios, not over data rows
+        t = cer_table(usable, facts, replace(params, inflation_series=None, constant_pct=pct), None)
+        frames.append(_scenario(t, "inflation_pct", float(pct)))
+    if base_years is None:
+        base_years = sorted(
+            facts.join(usable.select("body_code"), on="body_code")["year"].cast(pl.Int64).unique().to_list()
+        )
+    for b in base_years:
+        w = usable.with_columns(base_year=pl.lit(b, dtype=pl.Int64)).filter(pl.col("base_year") < pl.col("end_year"))
+        if w.height:
+            frames.append(_scenario(cer_table(w, facts, params, inflation), "base_year", float(b)))
+    if not frames:
+        return pl.DataFrame()
+    out = pl.concat(frames, how="diagonal_relaxed")
+    configured_base = usable.select("body_code", pl.col("base_year").alias("_configured_base"))
+    is_configured = (
+        pl.when(pl.col("parameter") == "base_year").then(pl.col("value") == pl.col("_configured_base"))
+        .otherwise(pl.lit(params.inflation_series is None) & (pl.col("value") == pl.lit(params.constant_pct)))
+    )
+    return (
+        out.join(configured_base, on="body_code", how="left")
+        .with_columns(is_configured=is_configured.fill_null(False))
+        .drop("_configured_base")
+        .sort("body_code", "parameter", "value", "year")
+    )
+
+
+def _scenario(cer: pl.DataFrame, parameter: str, value: float) -> pl.DataFrame:
+    tested = cer.filter(pl.col("in_test").fill_null(False))
+    p = tested.filter(pl.col("mode") == "pilot").select(
+        "body_code", "year", "base_year", "status", pl.col("cer").alias("pilot_cer")
+    )
+    s = tested.filter(pl.col("mode") == "standard").select(
+        "body_code", "year", pl.col("cost_musd").alias("standard_cost_musd"),
+        pl.col("effectiveness_pct").alias("standard_effectiveness_pct"), pl.col("cer").alias("standard_cer"),
+    )
+    return p.join(s, on=["body_code", "year"], how="left").with_columns(
+        parameter=pl.lit(parameter), value=pl.lit(value),
+        pilot_cer_higher=pl.col("pilot_cer") > pl.col("standard_cer"),
+    ).select(
+        "body_code", "parameter", "value", "base_year", "year", "standard_cost_musd", "standard_effectiveness_pct",
+        "standard_cer", "pilot_cer", "pilot_cer_higher", "status",
+    )
