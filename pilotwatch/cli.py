@@ -15,6 +15,7 @@ COMMANDS = [
     "pilotwatch.commands.analyse",
     "pilotwatch.commands.reproduce",
     "pilotwatch.commands.docs",
+    "pilotwatch.commands.survey",
 ]
 
 

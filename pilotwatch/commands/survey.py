@@ -1,0 +1,69 @@
+"""``pilotwatch survey INSTRUMENT PATH``: analyse a survey export (or the synthetic demo)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+from pathlib import Path
+
+INSTRUMENTS = ("model_test", "employees", "citizens")
+
+
+def register(sub: argparse._SubParsersAction, fmt: type[argparse.HelpFormatter]) -> None:
+    p = sub.add_parser(
+        "survey", help="analyse a survey export: alpha, fit, estimates, H1-H5 verdicts, distributions",
+        formatter_class=fmt,
+        description="Read a survey platform's export (CSV or XLSX, one row per respondent, answers as "
+                    "English/Russian text or 5..1), quarantine incomplete or straight-lined responses, and "
+                    "compute Cronbach's alpha, the CFA and structural model of the thesis (model_test), "
+                    "H1-H5 verdicts and answer distributions with cells under 5 suppressed. Results are "
+                    "published to mart.survey_*. The format is described in docs/surveys.md.",
+        epilog="examples:\n  pilotwatch survey model_test --demo              # SYNTHETIC demo sample\n"
+               "  pilotwatch survey model_test survey2019.xlsx --wave 2019 --json\n"
+               "  pilotwatch survey employees acsa_2020.csv --wave 2020 --body acsa\n"
+               "  pilotwatch survey citizens https://example.org/citizens.csv --wave 2020 --body astana",
+    )
+    p.add_argument("instrument", choices=INSTRUMENTS)
+    p.add_argument("location", metavar="PATH", nargs="?", help="export file or http(s) URL (omit with --demo)")
+    p.add_argument("--wave", help="survey wave label, e.g. 2019 (default: demo-synthetic with --demo, else required)")
+    p.add_argument("--json", action="store_true", help="print one JSON document (keys alpha, fit, estimates, verdicts)")
+    p.add_argument("--body", help="body code or name for exports without a body column")
+    p.add_argument("--missing", choices=["listwise", "fiml"], default="listwise",
+                   help="missing answers in the model: listwise deletion or full-information ML (never pairwise)")
+    p.add_argument("--max-missing", type=float, default=0.2, metavar="SHARE",
+                   help="quarantine a response missing at least this share of its answers")
+    p.add_argument("--no-straightline", action="store_true", help="do not quarantine straight-lined responses")
+    p.add_argument("--format", choices=["csv", "xlsx"], help="default: from the file name")
+    p.add_argument("--demo", action="store_true",
+                   help="analyse the SYNTHETIC demo sample (model_test only; generated, clearly labelled)")
+    p.add_argument("--demo-out", metavar="CSV", help="with --demo: also keep the generated export here")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from flows.survey import survey_analysis
+    from pilotwatch import survey
+
+    if args.demo:
+        if args.instrument != "model_test":
+            raise SystemExit("pilotwatch survey: --demo exists for model_test only")
+        from pilotwatch.survey_demo import WAVE, demo_export
+        from pilotwatch.survey_items import load_instruments
+
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(args.demo_out) if args.demo_out else Path(tmp) / "model_test_demo_synthetic.csv"
+            demo_export(load_instruments()).write_csv(path)
+            doc = survey_analysis(str(path.resolve()), "model_test", args.wave or WAVE, synthetic=True,
+                                  missing=args.missing, max_missing_share=args.max_missing,
+                                  straightline=not args.no_straightline)
+    else:
+        if not args.location:
+            raise SystemExit("pilotwatch survey: PATH is required (or use --demo)")
+        if not args.wave:
+            raise SystemExit("pilotwatch survey: --wave is required for a real export (e.g. --wave 2020)")
+        doc = survey_analysis(args.location, args.instrument, args.wave, body=args.body, missing=args.missing,
+                              max_missing_share=args.max_missing, straightline=not args.no_straightline,
+                              fmt=args.format)
+    sys.stdout.write((survey.dumps(doc) if args.json else survey.as_text(doc)) + "\n")
+    return 0

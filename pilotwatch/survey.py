@@ -1,0 +1,410 @@
+"""Survey analysis steps: read an export, code and screen it, analyse it, store and print results.
+
+The Prefect flow (``flows/survey.py``) wires these; each step is a plain function so tests call them
+directly. Reading reuses the ingestion edges (``pilotwatch.sources.fetch`` for files and HTTP,
+``pilotwatch.sources.readers`` for CSV/XLSX with encodings and header detection).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pandas as pd
+import polars as pl
+
+from pilotwatch import survey_model
+from pilotwatch.catalogue import (
+    Catalogue,
+    Columns,
+    CsvOptions,
+    Defaults,
+    HttpOptions,
+    JsonOptions,
+    Source,
+    XlsxOptions,
+)
+from pilotwatch.sources.fetch import fetch
+from pilotwatch.sources.readers import read_table
+from pilotwatch.survey_demo import BANNER
+from schemas.survey_citizens import SurveyCitizens
+from schemas.survey_employees import SurveyEmployees
+from schemas.survey_model_test import SurveyModelTest
+from transforms.registry import resolve_bodies
+from transforms.survey_distributions import item_distributions, question_distributions
+from transforms.survey_fit import ACCEPTABLE
+from transforms.survey_mapping import Coded, code_answers
+from transforms.survey_reliability import reliability
+from transforms.survey_screening import ScreeningRules, screen
+from transforms.survey_spec import Instrument, Instruments
+from warehouse import frame, one, replace_rows
+
+SCHEMAS = {"model_test": SurveyModelTest, "employees": SurveyEmployees, "citizens": SurveyCitizens}
+#: Closed questions of the citizens' survey asked of everyone (Q9 only follows a "yes" to Q8).
+CITIZEN_SCREEN = ["Q5", "Q6", "Q8", "Q11", "Q12", "Q14"]
+FIT_ORDER = ["chisq", "df", "pvalue", "cmin_df", "gfi", "agfi", "cfi", "tli", "ifi", "nfi", "rmsea",
+             "aic", "bic", "logl", "unrestricted_logl", "baseline_chisq", "baseline_df", "npar", "ntotal"]
+
+
+@dataclass(frozen=True)
+class Options:
+    wave: str
+    body: str | None = None
+    missing: survey_model.Missing = "listwise"
+    rules: ScreeningRules = ScreeningRules()
+    ftol: float = survey_model.DEFAULT_FTOL
+    threads: int | None = None
+    fmt: str | None = None
+    synthetic: bool = False
+
+
+# -- reading ----------------------------------------------------------------------------------
+
+
+@dataclass
+class Export:
+    table: pl.DataFrame
+    uri: str
+    sha256: str | None
+    kind: str
+
+
+def read_export(location: str, fmt: str | None = None) -> Export:
+    """Fetch and read a survey export (CSV or XLSX, a path or an http(s) URL) as string columns."""
+    is_url = location.startswith(("http://", "https://"))
+    suffix = Path(location.split("?")[0]).suffix.lower().lstrip(".")
+    fmt = fmt or {"xls": "xlsx", "xlsx": "xlsx"}.get(suffix, "csv")
+    if fmt not in ("csv", "xlsx"):
+        raise ValueError(f"survey exports are CSV or XLSX, not {fmt!r}")
+    # The catalogue's Source describes fact tables; a survey export has no mapped columns, so the
+    # reader's header checks are left empty and the first non-blank row is the header.
+    src = Source.model_construct(
+        id="survey", dataset="survey", years=[], kind="http" if is_url else "file",
+        path=None if is_url else location, url=location if is_url else None, format=fmt, layout="long",
+        columns=Columns(), fill_down=[], year=None, body=None, csv=CsvOptions(), xlsx=XlsxOptions(),
+        json_options=JsonOptions(), http=HttpOptions(), cite=None, max_reject_share=None,
+    )
+    cat = Catalogue.model_construct(version=1, defaults=Defaults(), sources=[src], base_dir=".")
+    got = fetch(src, cat)
+    assert got.content is not None
+    return Export(read_table(got.content, src), got.uri, got.sha256, "http" if is_url else "file")
+
+
+# -- coding and screening ---------------------------------------------------------------------
+
+
+@dataclass
+class Prepared:
+    accepted: pl.DataFrame
+    free_text: pl.DataFrame
+    quarantine: pl.DataFrame  # _row, column_name, reason, raw_row (JSON, no free text)
+    n_read: int
+    columns: dict[str, str]
+
+
+def body_resolver(bodies: pl.DataFrame, aliases: pl.DataFrame, year: int | None):  # noqa: ANN201
+    """A ``labels -> codes`` function over the registry (codes, English/Russian/Kazakh aliases)."""
+    codes = {c.casefold(): c for c in bodies["body_code"].to_list()}
+
+    def resolve(labels: list[str | None]) -> list[str | None]:
+        f = pl.DataFrame({"body_label": labels, "year": [year] * len(labels)},
+                         schema={"body_label": pl.String, "year": pl.Int64})
+        by_alias = resolve_bodies(f, aliases)["body_code"].to_list()
+        return [codes.get((lab or "").strip().casefold()) or a for lab, a in zip(labels, by_alias, strict=True)]
+
+    return resolve
+
+
+def wave_year(wave: str) -> int | None:
+    digits = "".join(ch for ch in wave[:4] if ch.isdigit())
+    return int(digits) if len(digits) == 4 else None
+
+
+def prepare(table: pl.DataFrame, instrument: str, spec: Instruments, resolve_body, options: Options) -> Prepared:  # noqa: ANN001
+    """Code every answer, validate, screen; refused responses carry their reason."""
+    ins = spec.get(instrument)
+    coded: Coded = code_answers(table, ins, spec, resolve_body=resolve_body, default_body=options.body)
+    answers = coded.answers
+    bad = coded.problems
+    valid = answers.filter(~pl.col("_row").is_in(bad["_row"].implode()))
+    if instrument == "citizens":
+        screen_items = [q for q in CITIZEN_SCREEN if q in ins.questions]
+        kept, screened = screen(valid, screen_items, options.rules, straightline_items=[])
+    else:
+        kept, screened = screen(valid, ins.likert_items, options.rules)
+    schema_bad = _schema_failures(kept, SCHEMAS[instrument])
+    kept = kept.filter(~pl.col("_row").is_in(schema_bad["_row"].implode()))
+    refused = pl.concat([
+        bad,
+        screened.with_columns(pl.lit(None, pl.String).alias("column_name")).select("_row", "column_name", "reason"),
+        schema_bad,
+    ])
+    hidden = [coded.columns[c] for c in ins.free_text if c in coded.columns]
+    raw_cols = [c for c in table.columns if c not in hidden and c != "_row"]
+    raw = table.select("_row", pl.struct(raw_cols).struct.json_encode().alias("raw_row")) if raw_cols else \
+        table.select("_row", pl.lit("{}").alias("raw_row"))
+    quarantine = refused.join(raw, on="_row", how="left").sort("_row")
+    return Prepared(kept, coded.free_text, quarantine, table.height, coded.columns)
+
+
+def _schema_failures(df: pl.DataFrame, schema) -> pl.DataFrame:  # noqa: ANN001
+    import pandera.polars as pa
+
+    empty = pl.DataFrame(schema={"_row": pl.Int64, "column_name": pl.String, "reason": pl.String})
+    try:
+        schema.validate(df, lazy=True)
+        return empty
+    except pa.errors.SchemaErrors as exc:
+        fc = exc.failure_cases.filter(pl.col("index").is_not_null())
+    rows = df["_row"].to_list()
+    out = [(rows[int(i)], str(c), f"{c} = {v} fails {chk}") for i, c, v, chk in
+           zip(fc["index"], fc["column"], fc["failure_case"], fc["check"], strict=True)]
+    return pl.DataFrame(out, schema=empty.schema, orient="row").unique("_row", keep="first")
+
+
+# -- analysis ---------------------------------------------------------------------------------
+
+
+@dataclass
+class Analysis:
+    instrument: str
+    wave: str
+    synthetic: bool
+    reliability: pl.DataFrame
+    fit: dict[str, dict[str, float | None]] = field(default_factory=dict)
+    fit_meta: dict[str, dict[str, object]] = field(default_factory=dict)
+    estimates: pd.DataFrame = field(default_factory=pd.DataFrame)
+    verdicts: pd.DataFrame = field(default_factory=pd.DataFrame)
+    distributions: pl.DataFrame = field(default_factory=pl.DataFrame)
+    warnings: list[str] = field(default_factory=list)
+
+
+def analyse(prep: Prepared, instrument: str, spec: Instruments, options: Options) -> Analysis:
+    ins: Instrument = spec.get(instrument)
+    answers = prep.accepted
+    constructs = {k: (c.name, c.items) for k, c in ins.constructs.items()}
+    rel = reliability(answers, constructs)
+    an = Analysis(instrument, options.wave, options.synthetic, rel)
+    if ins.constructs:
+        an.distributions = item_distributions(answers, {k: c.items for k, c in ins.constructs.items()})
+    else:
+        an.distributions = question_distributions(answers, {q: list(v.options) for q, v in ins.questions.items()})
+    est_frames = []
+    if instrument == "model_test":
+        mspec = survey_model.ModelSpec({k: c.items for k, c in ins.constructs.items()})
+        data = answers.select(mspec.items()).to_pandas().astype(float)
+        result = None
+        for kind in ("cfa", "sem"):
+            result = survey_model.fit(data, mspec, kind, missing=options.missing, ftol=options.ftol,
+                                      threads=options.threads)
+            an.fit[kind] = result.fit
+            an.fit_meta[kind] = {"n_used": result.n_used, "missing": result.missing, "converged": result.converged}
+            an.warnings += [w for w in result.warnings if w not in an.warnings]
+            e = result.estimates.assign(model=kind)
+            est_frames.append(e)
+            if kind == "sem" and not result.effects.empty:
+                eff = result.effects.rename(columns={"factor": "rhs", "effect": "kind"}).assign(
+                    model="sem", lhs=mspec.outcome, op="effect")
+                est_frames.append(eff)
+        assert result is not None
+        an.verdicts = survey_model.verdicts(result)
+    an.estimates = pd.concat(est_frames, ignore_index=True) if est_frames else pd.DataFrame(
+        columns=["model", *survey_model.EST_COLUMNS])
+    if not an.estimates.empty:
+        an.estimates = an.estimates[["model", *survey_model.EST_COLUMNS]]
+    if an.verdicts.empty:
+        an.verdicts = pd.DataFrame(columns=survey_model.VERDICT_COLUMNS)
+    return an
+
+
+# -- persistence ------------------------------------------------------------------------------
+
+
+def _now() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def registry(con: duckdb.DuckDBPyConnection) -> tuple[pl.DataFrame, pl.DataFrame]:
+    bodies = frame(con, "SELECT body_code FROM core.bodies")
+    aliases = frame(con, "SELECT alias, body_code, valid_from, valid_to FROM core.body_aliases")
+    return bodies, aliases
+
+
+def persist(con: duckdb.DuckDBPyConnection, an: Analysis, prep: Prepared, export: Export, options: Options,
+            started: datetime) -> int:
+    """Record the load, the quarantine and every result table, replacing this (instrument, wave)."""
+    instrument, wave = an.instrument, an.wave
+    load_id = int(one(con, "SELECT nextval('meta.load_id_seq')")[0])  # type: ignore[index]
+    dataset = f"survey_{instrument}"
+    kind = "synthetic" if options.synthetic else export.kind
+    con.execute("BEGIN TRANSACTION")
+    try:
+        con.execute(
+            "INSERT INTO meta.loads VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [load_id, None, dataset, f"{dataset}_{wave}", kind, export.uri, wave, export.sha256, prep.n_read,
+             prep.accepted.height, prep.quarantine.height, started, _now(), "loaded",
+             BANNER if options.synthetic else None],
+        )
+        if prep.quarantine.height:
+            q = prep.quarantine.select(
+                pl.lit(load_id, pl.Int64).alias("load_id"), pl.lit(dataset).alias("dataset"),
+                pl.lit(f"{dataset}_{wave}").alias("source_id"), pl.lit(export.uri).alias("source_uri"),
+                pl.col("_row").alias("row_number"), "column_name", "reason", "raw_row",
+                pl.lit(_now()).alias("created_at"))
+            con.register("_survey_q", q)
+            try:
+                con.execute("INSERT INTO core.quarantine SELECT load_id, dataset, source_id, source_uri, row_number, "
+                            "column_name, reason, CAST(raw_row AS JSON), created_at FROM _survey_q")
+            finally:
+                con.unregister("_survey_q")
+        scope = {"instrument": instrument, "wave": wave}
+        run = pl.DataFrame([{
+            "load_id": load_id, **scope, "source_uri": export.uri, "synthetic": options.synthetic,
+            "n_read": prep.n_read, "n_accepted": prep.accepted.height, "n_quarantined": prep.quarantine.height,
+            "missing_method": options.missing, "screening_rule": options.rules.describe(),
+            "warnings": "; ".join(an.warnings) or None, "created_at": _now()}])
+        replace_rows(con, "core.survey_runs", run, key=["instrument", "wave"])
+        staging = prep.accepted.rename({"_row": "respondent"}).with_columns(
+            pl.lit(load_id, pl.Int64).alias("load_id"), pl.lit(wave).alias("wave"))
+        con.execute(f"DELETE FROM staging.survey_{instrument} WHERE wave = ?", [wave])
+        if staging.height:
+            replace_rows(con, f"staging.survey_{instrument}", staging, key=["wave"])
+        con.execute("DELETE FROM staging.survey_free_text WHERE instrument = ? AND wave = ?", [instrument, wave])
+        if prep.free_text.height:
+            replace_rows(con, "staging.survey_free_text", prep.free_text.with_columns(
+                pl.lit(load_id, pl.Int64).alias("load_id"), pl.lit(instrument).alias("instrument"),
+                pl.lit(wave).alias("wave")), key=["instrument", "wave"])
+        for table, df in _result_frames(an).items():
+            con.execute(f"DELETE FROM {table} WHERE instrument = ? AND wave = ?", [instrument, wave])
+            if df.height:
+                replace_rows(con, table, df.with_columns(
+                    pl.lit(load_id, pl.Int64).alias("load_id"), pl.lit(instrument).alias("instrument"),
+                    pl.lit(wave).alias("wave")), key=["instrument", "wave"])
+        con.execute("COMMIT")
+    except Exception:
+        con.execute("ROLLBACK")
+        raise
+    return load_id
+
+
+def _clean(v: object) -> object:
+    if isinstance(v, float | np.floating) and not math.isfinite(float(v)):
+        return None
+    if isinstance(v, np.floating | np.integer):
+        return v.item()
+    return v
+
+
+def _records(df: pd.DataFrame | pl.DataFrame) -> list[dict[str, object]]:
+    rows = df.to_dicts() if isinstance(df, pl.DataFrame) else df.to_dict("records")
+    return [{k: _clean(v) for k, v in r.items()} for r in rows]
+
+
+def _result_frames(an: Analysis) -> dict[str, pl.DataFrame]:
+    fit_rows = [{"model": m, "measure": k, "value": _clean(v), "acceptable": ACCEPTABLE.get(k),
+                 "n_used": an.fit_meta[m]["n_used"], "missing_method": an.fit_meta[m]["missing"],
+                 "converged": an.fit_meta[m]["converged"]}
+                for m, f in an.fit.items() for k, v in f.items()]
+    fit_schema = {"model": pl.String, "measure": pl.String, "value": pl.Float64, "acceptable": pl.String,
+                  "n_used": pl.Int64, "missing_method": pl.String, "converged": pl.Boolean}
+    est_schema = {"model": pl.String, "lhs": pl.String, "op": pl.String, "rhs": pl.String, "kind": pl.String,
+                  "estimate": pl.Float64, "se": pl.Float64, "z": pl.Float64, "p": pl.Float64,
+                  "std_estimate": pl.Float64}
+    ver_schema = {"hypothesis": pl.String, "factor": pl.String, "statement": pl.String, "effect": pl.String,
+                  "estimate": pl.Float64, "std_estimate": pl.Float64, "p": pl.Float64, "verdict": pl.String,
+                  "rule": pl.String}
+    return {
+        "core.survey_reliability": an.reliability,
+        "core.survey_fit": pl.DataFrame(fit_rows, schema=fit_schema),
+        "core.survey_estimates": pl.DataFrame(_records(an.estimates), schema=est_schema),
+        "core.survey_verdicts": pl.DataFrame(_records(an.verdicts), schema=ver_schema),
+        "core.survey_distributions": an.distributions,
+    }
+
+
+# -- output -----------------------------------------------------------------------------------
+
+
+def as_json(an: Analysis, prep: Prepared, export: Export, options: Options) -> dict[str, object]:
+    """The one JSON document of ``pilotwatch survey --json``: keys alpha, fit, estimates, verdicts."""
+    return {
+        "instrument": an.instrument, "wave": an.wave, "synthetic": an.synthetic,
+        "notice": BANNER if an.synthetic else None, "source": export.uri,
+        "respondents": {"read": prep.n_read, "accepted": prep.accepted.height,
+                        "quarantined": prep.quarantine.height},
+        "quarantine": _records(prep.quarantine.select("_row", "column_name", "reason")),
+        "missing": options.missing, "screening": options.rules.describe(),
+        "alpha": _records(an.reliability),
+        "fit": {m: {k: _clean(f.get(k)) for k in FIT_ORDER if k in f} | {"converged": an.fit_meta[m]["converged"],
+                                                                          "n_used": an.fit_meta[m]["n_used"]}
+                for m, f in an.fit.items()},
+        "estimates": _records(an.estimates),
+        "verdicts": _records(an.verdicts),
+        "verdict_rules": {"H1-H4": survey_model.RULE_H1_H4, "H5": survey_model.RULE_H5},
+        "distributions": _records(an.distributions),
+        "warnings": an.warnings,
+    }
+
+
+def _fmt(v: object, nd: int = 3) -> str:
+    if v is None or (isinstance(v, float) and not math.isfinite(v)):
+        return "-"
+    if isinstance(v, float):
+        return f"{v:.{nd}f}"
+    return str(v)
+
+
+def as_text(doc: dict[str, object]) -> str:
+    """A plain-text report of the JSON document (what ``pilotwatch survey`` prints)."""
+    out: list[str] = []
+    if doc["synthetic"]:
+        out += ["*" * 100, str(doc["notice"]), "*" * 100]
+    r = doc["respondents"]
+    out.append(f"survey {doc['instrument']} wave {doc['wave']} from {doc['source']}")
+    out.append(f"respondents: {r['read']} read, {r['accepted']} accepted, {r['quarantined']} quarantined "  # type: ignore[index]
+               f"({doc['screening']}); missing answers: {doc['missing']}")
+    for q in doc["quarantine"][:10]:  # type: ignore[index]
+        out.append(f"  quarantined row {q['_row']}: {q['reason']}")
+    if len(doc["quarantine"]) > 10:  # type: ignore[arg-type]
+        out.append(f"  ... {len(doc['quarantine']) - 10} more (see mart.quarantine)")  # type: ignore[arg-type]
+    out.append("\nReliability (Cronbach's alpha; Table K.1)")
+    for a in doc["alpha"]:  # type: ignore[union-attr]
+        if a["item"] is None:
+            out.append(f"  {a['construct']:<4} {a['construct_name']:<40} alpha {_fmt(a['alpha'])}  n={a['n']}"
+                       + (f"  ({a['note']})" if a["note"] else ""))
+        else:
+            out.append(f"       {a['item']:<6} item-total r {_fmt(a['item_total_r'])}  alpha if deleted "
+                       f"{_fmt(a['alpha_if_deleted'])}")
+    for m, f in doc["fit"].items():  # type: ignore[union-attr]
+        out.append(f"\nFit: {m.upper()} (N={f['n_used']}, converged={f['converged']}; Table 12)")
+        out.append("  " + "  ".join(f"{k}={_fmt(f.get(k))}" for k in
+                                    ("chisq", "df", "pvalue", "cmin_df", "gfi", "agfi", "cfi", "tli", "rmsea")))
+        out.append("  " + "  ".join(f"{k}={_fmt(f.get(k), 2)}" for k in ("aic", "bic", "logl")))
+    est = [e for e in doc["estimates"] if e["model"] == "sem"]  # type: ignore[union-attr]
+    if est:
+        out.append("\nStructural model estimates (Table K.2 format: estimate, S.E., C.R., P, standardized)")
+        for e in est:
+            if e["kind"] in ("loading", "regression", "direct", "indirect", "total"):
+                label = f"{e['lhs']} {e['op']} {e['rhs']}" + (f" [{e['kind']}]" if e["op"] == "effect" else "")
+                out.append(f"  {label:<26} {_fmt(e['estimate']):>8} {_fmt(e['se']):>7} {_fmt(e['z']):>8} "
+                           f"{_fmt(e['p']):>6} {_fmt(e['std_estimate']):>7}")
+    if doc["verdicts"]:
+        out.append("\nHypotheses (rules: H1-H4 " + survey_model.RULE_H1_H4 + "; H5 " + survey_model.RULE_H5 + ")")
+        for v in doc["verdicts"]:  # type: ignore[union-attr]
+            out.append(f"  {v['hypothesis']} {v['factor']:<3} {v['verdict']:<14} total {_fmt(v['estimate'])} "
+                       f"std {_fmt(v['std_estimate'])} p {_fmt(v['p'])}")
+    if doc["warnings"]:
+        out.append("\nWarnings")
+        out += [f"  - {w}" for w in doc["warnings"]]  # type: ignore[union-attr]
+    if doc["synthetic"]:
+        out.append("\n" + str(doc["notice"]))
+    return "\n".join(out)
+
+
+def dumps(doc: dict[str, object]) -> str:
+    return json.dumps(doc, ensure_ascii=False, indent=1, default=str)

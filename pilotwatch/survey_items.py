@@ -1,0 +1,33 @@
+"""Load ``data/reference/survey_items.yaml`` (strictly: an unknown or misspelt key is an error)."""
+
+from __future__ import annotations
+
+import functools
+import os
+from pathlib import Path
+
+import yaml
+
+from pilotwatch import DATA_DIR
+from transforms.survey_spec import Instruments
+
+ITEMS_PATH = DATA_DIR / "reference" / "survey_items.yaml"
+
+
+class SurveyItemsError(ValueError):
+    """The survey items file is malformed; the message names the file and the key."""
+
+
+@functools.cache
+def _load(path: str) -> Instruments:
+    p = Path(path)
+    try:
+        raw = yaml.safe_load(p.read_text(encoding="utf-8"))
+        return Instruments.model_validate(raw)
+    except (OSError, yaml.YAMLError, ValueError) as exc:
+        raise SurveyItemsError(f"survey items {p}: {exc}") from exc
+
+
+def load_instruments(path: str | os.PathLike[str] | None = None) -> Instruments:
+    """The instruments (``PILOTWATCH_SURVEY_ITEMS`` overrides the bundled file)."""
+    return _load(str(Path(path or os.environ.get("PILOTWATCH_SURVEY_ITEMS", str(ITEMS_PATH))).resolve()))
