@@ -191,12 +191,15 @@ def load_source(
                 con.execute("COMMIT")
                 raise LoadFailed(result.message)
             con.execute(sql("load_source_rows"), [load_id])
-            _load_facts(con, source.dataset, valid, load_id)
+            overridden = _load_facts(con, source, valid, load_id)
             failpoint("load")
             con.execute(sql("upsert_source_state"), [uri, got.etag, got.last_modified, sha, _now()])
             result.status = "loaded"
-            if rejects.height:
-                result.message = row_message(source, uri, rejects)
+            notes = [row_message(source, uri, rejects)] if rejects.height else []
+            if overridden:
+                notes.append(f"{len(overridden)} value(s) differ from another source's and were replaced: "
+                             + "; ".join(f"{b} {y} {i}: {o:g} ({src}) -> {n:g}" for b, y, i, o, n, src in overridden[:5]))
+            result.message = " | ".join(notes)
             _record(con, result, source=source, years=years, sha=sha, started=started, run_id=run_id)
             con.execute("COMMIT")
         except LoadFailed:
@@ -207,12 +210,14 @@ def load_source(
     finally:
         con.unregister("_raw_rows")
         con.unregister("_quarantine")
-    if rejects.height:
+    if result.message:
         log.warning("%s", result.message)
     return result
 
 
-def _load_facts(con: duckdb.DuckDBPyConnection, dataset: str, valid: pl.DataFrame, load_id: int) -> None:
+def _load_facts(con: duckdb.DuckDBPyConnection, source: Source, valid: pl.DataFrame, load_id: int) -> list[tuple]:
+    """Write staging and core rows; return published values that another source had given differently."""
+    dataset = source.dataset
     lid = pl.lit(load_id, dtype=pl.Int64).alias("load_id")
     if dataset == "macro":
         staged = valid.select(lid, "row_number", "series", pl.col("year").cast(pl.Int32), "value", "unit")
@@ -221,7 +226,7 @@ def _load_facts(con: duckdb.DuckDBPyConnection, dataset: str, valid: pl.DataFram
             "series", pl.col("year").cast(pl.Int32), "value", "unit", pl.lit(dataset).alias("dataset"), lid
         )
         replace_rows(con, "core.macro_series", facts, key=["series", "year"])
-        return
+        return []
     staged = valid.select(
         lid, "row_number", "body_code", pl.col("year").cast(pl.Int32), "indicator", "value", "unit"
     )
@@ -243,7 +248,7 @@ def _load_facts(con: duckdb.DuckDBPyConnection, dataset: str, valid: pl.DataFram
             key=["body_code", "year", "indicator"],
             scope=["dataset", "year", "body_code"],
         )
-        return
+        return []
     facts = valid.select(
         "body_code",
         pl.col("year").cast(pl.Int32),
@@ -254,6 +259,11 @@ def _load_facts(con: duckdb.DuckDBPyConnection, dataset: str, valid: pl.DataFram
         pl.lit(dataset).alias("dataset"),
         lid,
     )
+    con.register("_new_facts", facts)
+    try:
+        overridden = con.execute(sql("conflicting_facts"), [source.id]).fetchall()
+    finally:
+        con.unregister("_new_facts")
     replace_rows(
         con,
         "core.indicator_facts",
@@ -261,3 +271,4 @@ def _load_facts(con: duckdb.DuckDBPyConnection, dataset: str, valid: pl.DataFram
         key=["body_code", "year", "indicator", "basis"],
         scope=["dataset", "basis", "year", "body_code"],
     )
+    return overridden

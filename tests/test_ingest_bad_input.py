@@ -286,3 +286,12 @@ def test_crash_mid_load_rolls_back(baseline: list[tuple], seeded_db: Path, tmp_p
     with pytest.raises(RuntimeError, match="simulated crash"):
         load(source(p))
     assert facts(seeded_db) == baseline
+
+
+def test_a_second_source_disagreeing_is_reported(baseline: list[tuple], seeded_db: Path, tmp_path: Path) -> None:
+    """Two sources give one body-year-indicator different values: the later wins, and says so."""
+    p = write(tmp_path, "body,year,indicator,value\nacsa,2020,overall_effectiveness,88.0\n")
+    r = load(source(p, id="another_source"))
+    assert r.status == "loaded"
+    assert "differ from another source's" in r.message
+    assert "acsa 2020 overall_effectiveness: 88.3 (test_source) -> 88" in r.message
