@@ -15,6 +15,8 @@ COMMANDS = [
     "pilotwatch.commands.analyse",
     "pilotwatch.commands.reproduce",
     "pilotwatch.commands.docs",
+    "pilotwatch.commands.report",
+    "pilotwatch.commands.note",
     "pilotwatch.commands.survey",
 ]
 

@@ -1,0 +1,158 @@
+"""Turn a :class:`BodyReport` into self-contained HTML (inline CSS and SVG, no network) or markdown."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader
+from markupsafe import Markup
+
+from pilotwatch.report import svg
+from pilotwatch.report.data import FACTOR_ORDER, PLAN, STAGES, BodyReport
+
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+ROLE_TITLES = {"effect": "Effects", "mediator": "Mediating effect", "cost": "Costs", "context": "Context"}
+
+
+def _env() -> Environment:
+    env = Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=lambda name: bool(name and name.endswith(".html.j2")),
+                      trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
+    env.filters["num"] = _num
+    env.filters["md"] = lambda v: str("" if v is None else v).replace("|", "\\|").replace("\n", " ")
+    return env
+
+
+def _num(v: Any, digits: int = 1) -> str:
+    if v is None:
+        return "–"
+    if isinstance(v, float):
+        return f"{v:.{digits}f}"
+    return str(v)
+
+
+def total_result(verdict: dict[str, Any] | None) -> str:
+    """Annex N table 2's total result: H1 supported (some factor negative or costlier) is Negative."""
+    if not verdict or verdict.get("verdict") not in ("H0", "H1"):
+        return "Undecided"
+    return "Positive" if verdict["verdict"] == "H0" else "Negative"
+
+
+def cer_conclusion(r: BodyReport) -> str:
+    a = r.analysis
+    if not a:
+        return r.analysis_missing
+    parts = []
+    neg = [e["factor"] for e in a["effects"] if e["effect"] == "negative"]
+    pos = [e["factor"] for e in a["effects"] if e["effect"] == "positive"]
+    undecided = [e["factor"] for e in a["effects"] if e["effect"] is None]
+    if neg:
+        parts.append(f"Bottlenecks (negative effect under the {a['default_rule']} rule): {', '.join(neg)}.")
+    if pos:
+        parts.append(f"Strengths: {', '.join(pos)}.")
+    if undecided:
+        parts.append(f"Not enough data for: {', '.join(undecided)}.")
+    costlier = [c["year"] for c in a["cer"] if c["mode"] == "pilot" and c["pilot_cer_higher"]]
+    tested = [c["year"] for c in a["cer"] if c["mode"] == "pilot" and c["in_test"]]
+    if tested:
+        parts.append(f"CER(pilot) > CER(standard) in {len(costlier)} of {len(tested)} pilot years"
+                     + (f" ({', '.join(map(str, costlier))})." if costlier else "."))
+    v = a["verdict"]
+    if v:
+        parts.append(f"Verdict: {v['verdict'] or 'undecided'} — {v['reason'] or ''}".rstrip(" —") + ".")
+    rb = a.get("robustness")
+    if rb:
+        if rb.get("holds_under_every_rule"):
+            parts.append(f"The verdict holds under all {len(a['rules'])} effect rules.")
+        elif rb.get("flipping_rules"):
+            parts.append(f"The verdict flips under: {', '.join(rb['flipping_rules'])}.")
+    return " ".join(parts)
+
+
+def charts(r: BodyReport) -> dict[str, Any]:
+    peer_label = (r.peer or {}).get("body_name") or "peer group"
+    indicator_charts = []
+    for i in r.indicators:
+        series = [svg.Series(r.body["body_name"] if len(r.body["body_name"]) < 28 else r.code, i.values, svg.BODY)]
+        if i.peer_values:
+            series.append(svg.Series(peer_label, i.peer_values, svg.PEER, dashed=True))
+        name = i.name if len(i.name) <= 50 else i.name[:49] + "…"
+        indicator_charts.append(Markup(svg.line_chart(name, series, f"{i.factor} · {i.unit}")))
+    out: dict[str, Any] = {"indicators": indicator_charts, "cer": None, "effects": None, "verdict": None}
+    a = r.analysis
+    if a:
+        pilot = {c["year"]: c["cer"] for c in a["cer"] if c["mode"] == "pilot" and c["cer"] is not None}
+        standard = {c["year"]: c["cer"] for c in a["cer"] if c["mode"] == "standard" and c["cer"] is not None}
+        out["cer"] = Markup(svg.line_chart("Cost-effectiveness ratio: pilot vs standard mode", [
+            svg.Series("pilot mode", pilot, svg.BODY), svg.Series("standard mode", standard, svg.STANDARD, dashed=True),
+        ], "mln USD per point of effectiveness (lower is better)", width=560))
+        bars = [(f"{e['indicator']}", e["margin"], e["factor"]) for e in a["indicator_effects"]]
+        out["effects"] = Markup(svg.diverging_bars(
+            f"Indicator effects under the {a['default_rule']} rule (direction-aware change)", bars, "points"))
+        out["verdict"] = Markup(svg.verdict_grid("Verdict under each effect rule (H1: project insufficient)", a["rules"]))
+    return out
+
+
+def _table1(r: BodyReport) -> list[dict[str, Any]]:
+    groups: list[dict[str, Any]] = []
+    for role in ("effect", "mediator", "cost", "context"):
+        items = [i for i in r.indicators if i.role == role]
+        if items:
+            groups.append({"title": ROLE_TITLES[role], "indicators": items})
+    return groups
+
+
+def _effects_by_factor(r: BodyReport) -> list[dict[str, Any]]:
+    if not r.analysis:
+        return []
+    effects = {e["factor"]: e for e in r.analysis["effects"]}
+    return [effects[f] for f in FACTOR_ORDER if f in effects] + [e for f, e in effects.items() if f not in FACTOR_ORDER]
+
+
+def context(r: BodyReport) -> dict[str, Any]:
+    return {
+        "r": r, "body": r.body, "peer": r.peer, "years": r.years, "table1": _table1(r),
+        "effects": _effects_by_factor(r), "total": total_result(r.analysis["verdict"] if r.analysis else None),
+        "stages": STAGES, "plan": PLAN, "notes": r.notes, "cer_conclusion": cer_conclusion(r),
+        "generated": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+    }
+
+
+def html_body(r: BodyReport, national_link: str | None = "index.html") -> str:
+    return _env().get_template("body.html.j2").render(**context(r), charts=charts(r), national_link=national_link)
+
+
+def md_body(r: BodyReport) -> str:
+    return _env().get_template("body.md.j2").render(**context(r))
+
+
+def national_context(nat: dict[str, Any]) -> dict[str, Any]:
+    rows = []
+    cells: dict[tuple[str, str], str | None] = {}
+    factors = [f for f in FACTOR_ORDER if f != "Resources"]
+    for r in nat["bodies"]:
+        a = r.analysis
+        last_cer = {}
+        if a:
+            pilot_years = [c for c in a["cer"] if c["mode"] == "pilot" and c["cer"] is not None]
+            if pilot_years:
+                y = max(c["year"] for c in pilot_years)
+                last_cer = {c["mode"]: c["cer"] for c in a["cer"] if c["year"] == y} | {"year": y}
+            for e in a["effects"]:
+                cells[(r.body["body_name"], e["factor"])] = e["effect"]
+        rows.append({"r": r, "total": total_result(a["verdict"] if a else None), "last_cer": last_cer,
+                     "negative": [e["factor"] for e in (a["effects"] if a else []) if e["effect"] == "negative"],
+                     "robust": (a or {}).get("robustness")})
+    heat = Markup(svg.heat_grid("Factor effects per pilot body (default rule)",
+                                [r.body["body_name"] for r in nat["bodies"]], factors, cells))
+    return {"rows": rows, "heat": heat, "config": nat["config"], "provenance": nat["generated_from"],
+            "generated": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")}
+
+
+def html_national(nat: dict[str, Any], ext: str = "html") -> str:
+    return _env().get_template("national.html.j2").render(**national_context(nat), ext=ext)
+
+
+def md_national(nat: dict[str, Any]) -> str:
+    return _env().get_template("national.md.j2").render(**national_context(nat), ext="md")

@@ -1,0 +1,211 @@
+"""Inline SVG charts, drawn in Python: no JavaScript, no fonts or files fetched, so a report opens from disk.
+
+Every chart is a small, labelled picture with a <title> for screen readers; colours carry meaning
+(green positive, red negative, blue the body, grey its peer group) and every colour is also a label.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from html import escape
+
+BODY = "#1f5fa8"
+PEER = "#7a7a7a"
+STANDARD = "#d9822b"
+POSITIVE = "#2e7d32"
+NEGATIVE = "#c62828"
+UNDECIDED = "#b0b0b0"
+FONT = "font-family:system-ui,-apple-system,'Segoe UI',Roboto,Arial,sans-serif"
+
+
+@dataclass
+class Series:
+    label: str
+    points: dict[int, float]
+    color: str = BODY
+    dashed: bool = False
+    values_shown: bool = True
+    extra: dict[str, str] = field(default_factory=dict)
+
+
+def _nice_ticks(lo: float, hi: float, n: int = 4) -> list[float]:
+    if hi <= lo:
+        hi = lo + 1.0
+    raw = (hi - lo) / n
+    mag = 10 ** math.floor(math.log10(raw))
+    step = next(s * mag for s in (1, 2, 2.5, 5, 10) if s * mag >= raw)
+    start = math.floor(lo / step) * step
+    ticks = []
+    t = start
+    while t <= hi + step * 1e-9:
+        ticks.append(round(t, 10))
+        t += step
+    if ticks[-1] < hi:
+        ticks.append(round(ticks[-1] + step, 10))
+    return ticks
+
+
+def _fmt(v: float) -> str:
+    if abs(v) >= 100 or v == int(v):
+        return f"{v:,.0f}".replace(",", " ")
+    if abs(v) >= 1:
+        return f"{v:.1f}"
+    return f"{v:.3f}"
+
+
+def line_chart(title: str, series: Sequence[Series], unit: str = "", width: int = 420, height: int = 230) -> str:
+    """Values over years, one line per series, with a legend and the last value labelled."""
+    pts = [(y, v) for s in series for y, v in s.points.items() if v is not None]
+    if not pts:
+        return empty_chart(title, "no values", width)
+    years = sorted({y for y, _ in pts})
+    lo = min(v for _, v in pts)
+    hi = max(v for _, v in pts)
+    pad = (hi - lo) * 0.15 or abs(hi) * 0.1 or 1.0
+    ticks = _nice_ticks(lo - pad if lo - pad > 0 or lo < 0 else 0.0, hi + pad)
+    y0, y1 = ticks[0], ticks[-1]
+    left, right, top, bottom = 48, 16, 44, 46
+    pw, ph = width - left - right, height - top - bottom
+
+    def x(year: int) -> float:
+        return left + (pw / 2 if len(years) == 1 else pw * (years.index(year)) / (len(years) - 1))
+
+    def y(v: float) -> float:
+        return top + ph * (1 - (v - y0) / (y1 - y0))
+
+    out = [_open(width, height, title)]
+    out.append(f'<text x="8" y="16" font-size="13" font-weight="600" fill="#222">{escape(title)}</text>')
+    if unit:
+        out.append(f'<text x="8" y="31" font-size="11" fill="#555">{escape(unit)}</text>')
+    for t in ticks:
+        out.append(f'<line x1="{left}" x2="{width - right}" y1="{y(t):.1f}" y2="{y(t):.1f}" stroke="#e4e4e4"/>')
+        out.append(f'<text x="{left - 6}" y="{y(t) + 4:.1f}" font-size="10" fill="#555" text-anchor="end">{_fmt(t)}</text>')
+    for yr in years:
+        out.append(f'<text x="{x(yr):.1f}" y="{top + ph + 15}" font-size="10" fill="#555" text-anchor="middle">{yr}</text>')
+    for s in series:
+        seq = sorted((yr, v) for yr, v in s.points.items() if v is not None)
+        if not seq:
+            continue
+        d = " ".join(f"{'M' if i == 0 else 'L'}{x(yr):.1f},{y(v):.1f}" for i, (yr, v) in enumerate(seq))
+        dash = ' stroke-dasharray="5 4"' if s.dashed else ""
+        out.append(f'<path d="{d}" fill="none" stroke="{s.color}" stroke-width="2.2"{dash}/>')
+        for yr, v in seq:
+            out.append(f'<circle cx="{x(yr):.1f}" cy="{y(v):.1f}" r="3" fill="{s.color}">'
+                       f'<title>{escape(s.label)} {yr}: {_fmt(v)}</title></circle>')
+        if s.values_shown:
+            yr, v = seq[-1]
+            out.append(f'<text x="{x(yr) - 4:.1f}" y="{y(v) - 7:.1f}" font-size="10" fill="{s.color}" '
+                       f'text-anchor="end">{_fmt(v)}</text>')
+    out.append(_legend([(s.label, s.color, s.dashed) for s in series], left, height - 12))
+    out.append("</svg>")
+    return "".join(out)
+
+
+def diverging_bars(title: str, rows: Sequence[tuple[str, float | None, str]], unit: str = "",
+                   width: int = 640) -> str:
+    """Horizontal bars around zero: (label, value, group). Positive right in green, negative left in red."""
+    rows = list(rows)
+    if not rows:
+        return empty_chart(title, "no effects computed", width)
+    bar_h, gap, top, label_w = 18, 6, 34, 230
+    height = top + len(rows) * (bar_h + gap) + 30
+    vals = [abs(v) for _, v, _ in rows if v is not None] or [1.0]
+    m = max(vals) or 1.0
+    pw = width - label_w - 60
+    cx = label_w + pw / 2
+    out = [_open(width, height, title)]
+    out.append(f'<text x="8" y="16" font-size="13" font-weight="600" fill="#222">{escape(title)}</text>')
+    if unit:
+        out.append(f'<text x="{width - 8}" y="16" font-size="11" fill="#555" text-anchor="end">{escape(unit)}</text>')
+    out.append(f'<line x1="{cx:.1f}" x2="{cx:.1f}" y1="{top - 4}" y2="{height - 26}" stroke="#999"/>')
+    for i, (label, v, group) in enumerate(rows):
+        yy = top + i * (bar_h + gap)
+        out.append(f'<text x="{label_w - 8}" y="{yy + 13}" font-size="11" fill="#222" text-anchor="end">'
+                   f'{escape(label)}<title>{escape(group)}</title></text>')
+        if v is None:
+            out.append(f'<text x="{cx + 6:.1f}" y="{yy + 13}" font-size="10" fill="#777">insufficient data</text>')
+            continue
+        w = pw / 2 * abs(v) / m
+        color = POSITIVE if v >= 0 else NEGATIVE
+        bx = cx if v >= 0 else cx - w
+        out.append(f'<rect x="{bx:.1f}" y="{yy}" width="{max(w, 1):.1f}" height="{bar_h}" fill="{color}">'
+                   f'<title>{escape(label)}: {v:+.2f}</title></rect>')
+        tx, anchor = (bx + w + 4, "start") if v >= 0 else (bx - 4, "end")
+        out.append(f'<text x="{tx:.1f}" y="{yy + 13}" font-size="10" fill="{color}" text-anchor="{anchor}">{v:+.1f}</text>')
+    out.append(f'<text x="{cx - 6:.1f}" y="{height - 10}" font-size="10" fill="{NEGATIVE}" text-anchor="end">worse ◀</text>')
+    out.append(f'<text x="{cx + 6:.1f}" y="{height - 10}" font-size="10" fill="{POSITIVE}">▶ better</text>')
+    out.append("</svg>")
+    return "".join(out)
+
+
+def verdict_grid(title: str, rules: Sequence[tuple[str, str | None, bool]], width: int = 640) -> str:
+    """One cell per effect rule: the hypothesis it supports (H0 green, H1 red, none grey); the default rule outlined."""
+    if not rules:
+        return empty_chart(title, "no verdicts computed", width)
+    cols = len(rules)
+    cw = min(120, (width - 16) / cols)
+    height = 100
+    out = [_open(width, height, title)]
+    out.append(f'<text x="8" y="16" font-size="13" font-weight="600" fill="#222">{escape(title)}</text>')
+    for i, (rule, verdict, default) in enumerate(rules):
+        x0 = 8 + i * cw
+        color = {"H0": POSITIVE, "H1": NEGATIVE}.get(verdict or "", UNDECIDED)
+        stroke = ' stroke="#111" stroke-width="3"' if default else ""
+        out.append(f'<rect x="{x0 + 2:.1f}" y="28" width="{cw - 4:.1f}" height="36" rx="4" fill="{color}"{stroke}>'
+                   f'<title>{escape(rule)}: {escape(verdict or "undecided")}</title></rect>')
+        out.append(f'<text x="{x0 + cw / 2:.1f}" y="51" font-size="13" font-weight="700" fill="#fff" '
+                   f'text-anchor="middle">{escape(verdict or "?")}</text>')
+        out.append(f'<text x="{x0 + cw / 2:.1f}" y="80" font-size="10" fill="#333" text-anchor="middle">'
+                   f'{escape(rule)}{" (default)" if default else ""}</text>')
+    out.append("</svg>")
+    return "".join(out)
+
+
+def heat_grid(title: str, rows: Sequence[str], cols: Sequence[str], cells: dict[tuple[str, str], str | None],
+              width: int = 760) -> str:
+    """Bodies x factors, each cell 'positive' / 'negative' / None, with the word written in the cell."""
+    if not rows or not cols:
+        return empty_chart(title, "no effects computed", width)
+    label_w, top, ch = 230, 48, 26
+    cw = (width - label_w - 8) / len(cols)
+    height = top + len(rows) * ch + 10
+    out = [_open(width, height, title)]
+    out.append(f'<text x="8" y="16" font-size="13" font-weight="600" fill="#222">{escape(title)}</text>')
+    for j, c in enumerate(cols):
+        out.append(f'<text x="{label_w + j * cw + cw / 2:.1f}" y="{top - 8}" font-size="10" fill="#333" '
+                   f'text-anchor="middle">{escape(c)}</text>')
+    for i, r in enumerate(rows):
+        yy = top + i * ch
+        out.append(f'<text x="{label_w - 8}" y="{yy + 17}" font-size="11" fill="#222" text-anchor="end">{escape(r)}</text>')
+        for j, c in enumerate(cols):
+            v = cells.get((r, c))
+            color = {"positive": POSITIVE, "negative": NEGATIVE}.get(v or "", UNDECIDED)
+            out.append(f'<rect x="{label_w + j * cw + 1:.1f}" y="{yy + 1}" width="{cw - 2:.1f}" height="{ch - 2}" '
+                       f'fill="{color}"><title>{escape(r)} · {escape(c)}: {escape(v or "no result")}</title></rect>')
+            out.append(f'<text x="{label_w + j * cw + cw / 2:.1f}" y="{yy + 17}" font-size="10" fill="#fff" '
+                       f'text-anchor="middle">{escape(v or "–")}</text>')
+    out.append("</svg>")
+    return "".join(out)
+
+
+def empty_chart(title: str, message: str, width: int = 420) -> str:
+    return (f'{_open(width, 60, title)}<text x="8" y="16" font-size="13" font-weight="600" fill="#222">'
+            f'{escape(title)}</text><text x="8" y="42" font-size="11" fill="#777">{escape(message)}</text></svg>')
+
+
+def _open(width: int, height: int, title: str) -> str:
+    return (f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img" width="{width}" height="{height}" '
+            f'viewBox="0 0 {width} {height}" style="{FONT}"><title>{escape(title)}</title>')
+
+
+def _legend(items: Sequence[tuple[str, str, bool]], x: float, y: float) -> str:
+    out = []
+    for label, color, dashed in items:
+        dash = ' stroke-dasharray="5 4"' if dashed else ""
+        out.append(f'<line x1="{x:.1f}" x2="{x + 22:.1f}" y1="{y - 4:.1f}" y2="{y - 4:.1f}" stroke="{color}" '
+                   f'stroke-width="2.2"{dash}/>')
+        out.append(f'<text x="{x + 27:.1f}" y="{y:.1f}" font-size="10" fill="#333">{escape(label)}</text>')
+        x += 36 + 6.2 * len(label)
+    return "".join(out)

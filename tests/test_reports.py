@@ -1,0 +1,129 @@
+"""Diagnostics reports: written from the warehouse, self-contained, checked in a real headless Chromium."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from pilotwatch.cli import main
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+needs_chromium = pytest.mark.skipif(
+    CHROMIUM is None and not os.environ.get("CI"),
+    reason="Debian's chromium is not installed here (`apt-get install -y chromium`; .ci/run installs it in CI)",
+)
+
+
+@pytest.fixture
+def wh(bundled_warehouse: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    db = tmp_path / "wh" / "pilotwatch.duckdb"
+    db.parent.mkdir()
+    shutil.copyfile(bundled_warehouse, db)
+    monkeypatch.setenv("PILOTWATCH_DB", str(db))
+    return db
+
+
+def _chromium(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    assert CHROMIUM, "chromium is required in CI (.ci/run installs it)"
+    profile = tmp_path / "chromium-profile"
+    cmd = [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+           "--disable-background-networking", "--disable-component-update", "--disable-sync",
+           f"--user-data-dir={profile}",
+           # any request the page made would go to a dead proxy and fail: the page must not need one
+           "--proxy-server=http://127.0.0.1:9", "--proxy-bypass-list=<-loopback>", *args]
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=120, env={**os.environ, "HOME": str(tmp_path)})
+
+
+def _self_contained(html: str) -> None:
+    assert "<script" not in html
+    assert not re.search(r"""<(link|img|iframe)\b""", html)
+    assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", html)
+    assert "url(" not in html
+    assert "@import" not in html
+
+
+def test_report_all_writes_bodies_and_national_summary(wh: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    note = "It is necessary to improve the mission & vision in the strategic documents."
+    assert main(["note", "acsa", "structural_harmony", note, "--year", "2020", "--author", "analyst"]) == 0
+    out = tmp_path / "reports"
+    assert main(["report", "--all", "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert str(out / "index.html") in printed
+    names = sorted(p.name for p in out.iterdir())
+    assert names == ["acsa.html", "astana.html", "index.html", "mangystau.html"]
+    acsa = (out / "acsa.html").read_text(encoding="utf-8")
+    _self_contained(acsa)
+    _self_contained((out / "index.html").read_text(encoding="utf-8"))
+    for heading in ["Table 1 — Indicators", "Table 2 — Effects by factor", "Total Result",
+                    "Table 3 — Conclusions by diagnostics stage", "Table 4 — Transformation plan",
+                    "Cost-effectiveness: pilot versus standard mode", "Robustness of the verdict"]:
+        assert heading in acsa
+    # the analyst's note is rendered in place (escaped), the other qualitative stages invite one
+    assert "improve the mission &amp; vision" in acsa
+    assert "pilotwatch note acsa life_cycle" in acsa
+    # one chart per indicator, plus CER, effects and verdict
+    assert acsa.count("<svg") >= 7 + 3
+    # Table 1 carries the thesis' Table 15 figures (ACSA overall effectiveness 2017-2020)
+    for v in ["89.8", "91.2", "87.2", "88.3"]:
+        assert f">{v}<" in acsa
+    index = (out / "index.html").read_text(encoding="utf-8")
+    assert 'href="acsa.html"' in index and "Akimat of Astana" in index
+
+
+def test_markdown_format(wh: Path, tmp_path: Path) -> None:
+    out = tmp_path / "md"
+    assert main(["report", "astana", "--format", "md", "--out", str(out)]) == 0
+    md = (out / "astana.md").read_text(encoding="utf-8")
+    assert md.startswith("# Organizational diagnostics: Akimat of Astana")
+    assert "| Factor | Indicator | Unit | 2017 | 2018 | 2019 | 2020 |" in md
+    assert "**Total Result**" in md
+    assert "&#39;" not in md and "&gt;" not in md
+    assert main(["report", "--all", "--format", "md", "--out", str(out)]) == 0
+    assert "(acsa.md)" in (out / "index.md").read_text(encoding="utf-8")
+
+
+def test_without_analysis_the_report_says_so(wh: Path, tmp_path: Path) -> None:
+    con = duckdb.connect(str(wh))
+    for view in ("mart.factor_effects", "mart.verdicts", "mart.cer"):
+        con.execute(f"DROP VIEW IF EXISTS {view}")
+    con.close()
+    out = tmp_path / "r"
+    assert main(["report", "acsa", "--out", str(out)]) == 0
+    html = (out / "acsa.html").read_text(encoding="utf-8")
+    assert "No analysis yet" in html
+    assert "Table 1 — Indicators" in html and "Undecided" in html
+
+
+def test_unknown_body_is_a_clear_error(wh: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["report", "atlantis"]) == 1
+    assert "unknown body 'atlantis'" in capsys.readouterr().err
+
+
+@needs_chromium
+def test_reports_render_in_headless_chromium(wh: Path, tmp_path: Path) -> None:
+    out = tmp_path / "reports"
+    assert main(["report", "--all", "--out", str(out)]) == 0
+    shots = tmp_path / "screenshots"
+    shots.mkdir()
+    blank = tmp_path / "blank.html"
+    blank.write_text("<!DOCTYPE html><html><body></body></html>")
+    _chromium(tmp_path, "--window-size=1200,900", f"--screenshot={shots / 'blank.png'}", blank.as_uri())
+    blank_size = (shots / "blank.png").stat().st_size
+    for page, height in [("index", 1000), ("acsa", 4000), ("astana", 4000), ("mangystau", 4000)]:
+        shot = shots / f"{page}.png"
+        r = _chromium(tmp_path, f"--window-size=1200,{height}", f"--screenshot={shot}", (out / f"{page}.html").as_uri())
+        assert shot.is_file(), r.stderr[-2000:]
+        assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+        # charts and tables drawn: far more than an empty page's pixels
+        assert shot.stat().st_size > 10 * blank_size, (page, shot.stat().st_size, blank_size)
+    # the DOM as the browser built it: every chart parsed as SVG, all tables present
+    dom = _chromium(tmp_path, "--dump-dom", (out / "acsa.html").as_uri()).stdout
+    assert dom.count("<svg") >= 10
+    assert "Table 4 — Transformation plan" in dom
+    assert "<parsererror" not in dom
