@@ -7,7 +7,7 @@ publish for loads and analysis); run alone it publishes by itself.
 
 from __future__ import annotations
 
-from prefect import flow, get_run_logger, task
+from prefect import flow, get_run_logger, task, unmapped
 from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
 
@@ -22,9 +22,20 @@ def read_inputs(cfg: AnalysisConfig) -> analysis.Inputs:
         return analysis.read_inputs(con, cfg)
 
 
-@task(name="compute-analysis", cache_policy=NO_CACHE)
+@task(name="compute-analysis", task_run_name="compute-{body}", cache_policy=NO_CACHE)
+def compute_body(inputs: analysis.Inputs, cfg: AnalysisConfig, body: str) -> analysis.Results:
+    """One pilot body's results (pure): the unit that fans out on the flow's task runner."""
+    return analysis.compute(analysis.for_body(inputs, body), cfg)
+
+
 def compute(inputs: analysis.Inputs, cfg: AnalysisConfig) -> analysis.Results:
-    return analysis.compute(inputs, cfg)
+    """Every body's results, computed per body on the task runner (threads by default; Dask on request:
+    ``recompute_analysis.with_options(task_runner=DaskTaskRunner())``, see docs/operations.md)."""
+    bodies = analysis.pilot_bodies(inputs)
+    if not bodies:
+        return analysis.compute(inputs, cfg)
+    futures = compute_body.map(unmapped(inputs), unmapped(cfg), bodies)
+    return analysis.combine([f.result() for f in futures])
 
 
 @task(name="store-analysis", cache_policy=NO_CACHE)

@@ -205,3 +205,34 @@ def summary(cfg: AnalysisConfig, results: Results) -> str:
     if gaps.height:
         lines.append(f"  insufficient_data: {', '.join(gaps['body_code'].to_list())} (see mart.verdicts.missing)")
     return "\n".join(lines)
+
+
+# ---------------------------------------------------------------- fan-out per body (scale-out)
+
+
+def pilot_bodies(inputs: Inputs) -> list[str]:
+    """The pilot bodies the analysis is about: the unit of fan-out."""
+    b = inputs.bodies
+    return sorted(b.filter(pl.col("pilot") & (pl.col("kind") == "body"))["body_code"].to_list())
+
+
+def for_body(inputs: Inputs, body: str) -> Inputs:
+    """The inputs one pilot body's results depend on: itself, every peer group and every non-pilot body.
+
+    Results for ``body`` computed from these equal its rows in ``compute(inputs)``
+    (tests/test_ops_scaleout.py checks it), so the per-body computations can run anywhere.
+    """
+    others = set(pilot_bodies(inputs)) - {body}
+    keep = pl.col("body_code").is_in(sorted(others)).not_()
+    return Inputs(facts=inputs.facts.filter(keep), bodies=inputs.bodies.filter(keep),
+                  indicators=inputs.indicators, inflation=inputs.inflation)
+
+
+def combine(parts: list[Results]) -> Results:
+    """Concatenate per-body results; rows every part shares (peer groups' grades) appear once."""
+    if len(parts) == 1:
+        return parts[0]
+    frames = {}
+    for name in TABLES.keys() | {"decisions"}:
+        frames[name] = pl.concat([getattr(p, name) for p in parts], how="vertical_relaxed").unique(maintain_order=True)
+    return Results(**frames, load_ids=sorted({i for p in parts for i in p.load_ids}))
