@@ -38,7 +38,7 @@ from schemas.survey_model_test import SurveyModelTest
 from transforms.registry import resolve_bodies
 from transforms.survey_distributions import item_distributions, question_distributions
 from transforms.survey_fit import ACCEPTABLE
-from transforms.survey_mapping import Coded, code_answers
+from transforms.survey_mapping import Coded, code_answers, locate_header
 from transforms.survey_reliability import reliability
 from transforms.survey_screening import ScreeningRules, screen
 from transforms.survey_spec import Instrument, Instruments
@@ -128,6 +128,7 @@ def wave_year(wave: str) -> int | None:
 def prepare(table: pl.DataFrame, instrument: str, spec: Instruments, resolve_body, options: Options) -> Prepared:  # noqa: ANN001
     """Code every answer, validate, screen; refused responses carry their reason."""
     ins = spec.get(instrument)
+    table = locate_header(table, ins, spec)
     coded: Coded = code_answers(table, ins, spec, resolve_body=resolve_body, default_body=options.body)
     answers = coded.answers
     bad = coded.problems

@@ -20,8 +20,9 @@ reports 0.729; 1e-10 reproduces lavaan to the printed digits). BLAS threads are 
 ``PILOTWATCH_SURVEY_THREADS`` (default 1: these matrices are 20 x 20, where a second thread costs
 more than it saves; see ``benchmarks/survey_fit.py``).
 
-Standard errors come from the expected information (lavaan's default for complete data); the SE of
-an indirect or total effect is the delta-method SE from the parameter covariance matrix. Fit indices
+Standard errors come from the expected information for complete data and from the observed
+information under FIML (lavaan's defaults in both cases); the SE of an indirect or total effect is
+the delta-method SE from the same parameter covariance matrix. Fit indices
 are computed by ``transforms.survey_fit``, not taken from semopy. Problems (no convergence, a
 sample smaller than the model needs, negative variances) become warnings in the result: the caller
 prints and stores them; nothing here raises for a bad sample.
@@ -227,15 +228,34 @@ def _intercepts(model, observed: list[str]) -> np.ndarray:  # noqa: ANN001
     return np.array([float(icp.get(v, 0.0)) for v in observed])
 
 
-def _estimates(model, names: list[str], res: ModelResult) -> tuple[pd.DataFrame, np.ndarray | None]:  # noqa: ANN001
+def param_cov(model, missing: str) -> np.ndarray:  # noqa: ANN001
+    """Covariance of the estimates: inverse expected information (complete data, lavaan's default)
+    or inverse observed information (FIML, lavaan's default with ``missing = "ml"``)."""
+    if missing != "fiml":
+        return model.calc_fim(inverse=True)[1]
+    from numdifftools import Gradient
+
+    _fun, grad = model.get_objective("FIML")
+    x = np.array(model.param_vals, copy=True)
     try:
-        ins = model.inspect(std_est=True)
+        hess = Gradient(grad)(x)
+    finally:
+        model.update_matrices(x)  # the derivative moved the matrices; put the estimates back
+    return np.linalg.pinv(hess) / 0.5  # semopy's FIML objective is -2 logL without constants
+
+
+def _estimates(model, names: list[str], res: ModelResult) -> tuple[pd.DataFrame, np.ndarray | None]:  # noqa: ANN001
+    info = "observed" if res.missing == "fiml" else "expected"
+    try:
+        ins = model.inspect(std_est=True, information=info)
     except Exception as exc:  # noqa: BLE001
         res.warnings.append(f"{res.kind}: estimates could not be tabulated ({exc})")
         return pd.DataFrame(columns=EST_COLUMNS), None
     cov = None
-    with contextlib.suppress(Exception):
-        _fim, cov = model.calc_fim(inverse=True)
+    try:
+        cov = param_cov(model, res.missing)
+    except Exception as exc:  # noqa: BLE001
+        res.warnings.append(f"{res.kind}: no covariance of the estimates ({exc}); effect SEs unavailable")
     latents = set(model.vars.get("latent", []))
     rows = []
     for r in ins.to_dict("records"):

@@ -294,3 +294,29 @@ def code_answers(
         pl.col("column_name").str.join(", "), pl.col("reason").str.join("; ")
     )
     return Coded(pl.DataFrame(list(out.values())), free_text, probs, cols)
+
+
+def locate_header(table: pl.DataFrame, instrument: Instrument, spec: Instruments, search_rows: int = 30) -> pl.DataFrame:
+    """Return ``table`` with its real header: exports often put a title or notes above the table.
+
+    When the first row does not name any answer column, the next ``search_rows`` rows are tried as
+    the header; the rows below the one found are the data (``_row`` keeps the file's numbering).
+    """
+    try:
+        map_headers(table.columns, instrument, spec)
+        return table
+    except SurveyFormatError as first:
+        error = first
+    data_cols = [c for c in table.columns if c != ROW]
+    for k in range(min(search_rows, table.height)):
+        values = [table[c][k] for c in data_cols]
+        names = [str(v).strip() if v is not None and str(v).strip() else f"column_{i + 1}" for i, v in enumerate(values)]
+        if len(set(names)) != len(names):
+            continue
+        try:
+            map_headers(names, instrument, spec)
+        except SurveyFormatError:
+            continue
+        body = table.slice(k + 1)
+        return body.rename(dict(zip(data_cols, names, strict=True)))
+    raise error
