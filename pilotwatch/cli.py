@@ -17,6 +17,8 @@ COMMANDS = [
     "pilotwatch.commands.docs",
     "pilotwatch.commands.report",
     "pilotwatch.commands.note",
+    "pilotwatch.commands.dictionary",
+    "pilotwatch.commands.status",
     "pilotwatch.commands.survey",
 ]
 

@@ -1,0 +1,136 @@
+"""``pilotwatch status``: what the warehouse holds and what needs attention, at a glance."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import UTC, datetime
+from typing import Any
+
+
+def register(sub: argparse._SubParsersAction, fmt: type[argparse.HelpFormatter]) -> None:
+    p = sub.add_parser(
+        "status", help="last loads, freshness, quarantine, last analysis run, undelivered alerts", formatter_class=fmt,
+        description="Reads the published warehouse (read-only, never blocks a refresh) and prints: the last load "
+                    "per dataset and year, how fresh each dataset is, rows in quarantine, the last analysis run "
+                    "per configuration, the last survey and monitoring runs, and alerts not yet delivered. "
+                    "Sections whose views are not in this warehouse say so. Exit status 1 when something needs "
+                    "attention (a failed last load, stale data, undelivered alerts, an outdated analysis).",
+        epilog="examples:\n  pilotwatch status\n  PILOTWATCH_DB=/srv/pilotwatch.duckdb pilotwatch status",
+    )
+    p.set_defaults(func=run)
+
+
+def _rows(con, query: str, params: list[object] | None = None) -> tuple[list[str], list[tuple]]:  # noqa: ANN001
+    cur = con.execute(query, params or [])
+    return [d[0] for d in cur.description or []], cur.fetchall()
+
+
+def _age_days(ts: Any) -> float | None:
+    if ts is None:
+        return None
+    return (datetime.now(UTC).replace(tzinfo=None) - ts).total_seconds() / 86400
+
+
+def _fresh_days() -> float:
+    """The freshness limit is the warehouse checks' one (data/expectations/warehouse.yaml), not a second copy."""
+    from pilotwatch import checks
+
+    return next((c.max_age_days for c in checks.load_spec().checks if c.expect == "fresh" and c.max_age_days), 400.0)
+
+
+def run(args: argparse.Namespace) -> int:
+    import warehouse
+    from pilotwatch import settings
+    from pilotwatch.commands.query import write
+    from pilotwatch.report.data import has_relation
+
+    out = sys.stdout
+    attention: list[str] = []
+    db = settings.db_path()
+    con = warehouse.connect(read_only=True)
+    try:
+        published = datetime.fromtimestamp(db.stat().st_mtime, UTC).strftime("%Y-%m-%d %H:%M UTC")
+        out.write(f"warehouse {db} ({db.stat().st_size / 1e6:.1f} MB, published {published})\n")
+        work = sorted(db.parent.glob(db.name + ".work-*"))
+        if work:
+            out.write(f"  a writer is running now: {warehouse.describe_lock_holder(db)}\n")
+
+        out.write("\nLast loads per dataset and year\n")
+        cols, rows = _rows(con, warehouse.sql("status_loads"))
+        if rows:
+            write(cols, rows, "table", out)
+            attention += [f"last load of {r[0]} {r[1]} failed" for r in rows if r[2] == "failed"]
+        else:
+            out.write("  nothing loaded yet: run `pilotwatch refresh`\n")
+
+        limit = _fresh_days()
+        out.write(f"\nFreshness (a dataset is stale when not loaded or confirmed unchanged for {limit:.0f} days)\n")
+        cols, rows = _rows(con, """SELECT dataset, max(finished_at) AS last_success FROM mart.loads
+                                   WHERE status IN ('loaded', 'unchanged') GROUP BY dataset ORDER BY dataset""")
+        for dataset, last in rows:
+            age = _age_days(last)
+            stale = age is not None and age > limit
+            out.write(f"  {dataset:<28} last success {last:%Y-%m-%d %H:%M}  ({age:.0f} days ago){'  STALE' if stale else ''}\n")
+            if stale:
+                attention.append(f"{dataset} is stale")
+
+        (n_q,) = warehouse.one(con, "SELECT count(*) FROM mart.quarantine") or (0,)
+        out.write(f"\nQuarantine: {n_q} row(s)")
+        if n_q:
+            out.write(" — `pilotwatch query \"select dataset, reason, count(*) from mart.quarantine group by all\"`\n")
+            cols, rows = _rows(con, """SELECT dataset, count(*) AS rows, max(created_at) AS newest FROM mart.quarantine
+                                       GROUP BY dataset ORDER BY dataset""")
+            write(cols, rows, "table", out)
+        else:
+            out.write("\n")
+
+        out.write("\nLast analysis run\n")
+        if has_relation(con, "mart.analysis_runs"):
+            cols, rows = _rows(con, """SELECT config, status, finished_at, inputs_current, left(run_id, 8) AS run
+                                       FROM mart.analysis_runs WHERE is_latest ORDER BY config""")
+            if rows:
+                write(cols, rows, "table", out)
+                attention += [f"analysis {r[0]} is older than the loaded data (`pilotwatch analyse --config {r[0]}`)"
+                              for r in rows if r[3] is False]
+            else:
+                out.write("  no analysis yet: run `pilotwatch refresh` (or `pilotwatch analyse`)\n")
+            (n_failed,) = warehouse.one(con, """SELECT count(*) FROM mart.analysis_runs r WHERE status = 'failed' AND
+                started_at > coalesce((SELECT max(finished_at) FROM mart.analysis_runs WHERE status = 'ok'), TIMESTAMP '1900-01-01')""")
+            if n_failed:
+                attention.append(f"{n_failed} analysis run(s) failed since the last good one (mart.analysis_runs)")
+        else:
+            out.write("  no analysis yet (this warehouse has no mart.analysis_runs)\n")
+
+        if has_relation(con, "mart.survey_runs"):
+            out.write("\nLast survey runs\n")
+            cols, rows = _rows(con, """SELECT instrument, wave, synthetic, n_accepted, n_quarantined, created_at
+                                       FROM mart.survey_runs QUALIFY row_number() OVER (PARTITION BY instrument
+                                       ORDER BY created_at DESC) = 1 ORDER BY instrument""")
+            write(cols, rows, "table", out) if rows else out.write("  none yet (`pilotwatch survey`)\n")
+
+        out.write("\nAlerts\n")
+        if has_relation(con, "mart.alert_deliveries"):
+            cols, rows = _rows(con, """SELECT status, count(*) AS deliveries, count(DISTINCT alert_id) AS alerts,
+                                              min(queued_at) AS oldest FROM mart.alert_deliveries
+                                       WHERE status <> 'delivered' GROUP BY status ORDER BY status""")
+            if rows:
+                write(cols, rows, "table", out)
+                attention.append(f"{sum(r[2] for r in rows)} alert(s) not delivered (mart.alert_deliveries)")
+            else:
+                out.write("  every alert delivered\n")
+            if has_relation(con, "mart.monitor_runs"):
+                last = warehouse.one(con, "SELECT max(finished_at) FROM mart.monitor_runs")
+                out.write(f"  last monitoring run: {last[0] if last and last[0] else 'never'}\n")
+        else:
+            out.write("  monitoring not set up in this warehouse (no mart.alert_deliveries)\n")
+
+        out.write(f"\nData Docs: {settings.docs_dir() / 'index.html'}"
+                  f"{'' if (settings.docs_dir() / 'index.html').exists() else ' (not built yet: `pilotwatch docs`)'}\n")
+    finally:
+        con.close()
+    if attention:
+        out.write("\nNeeds attention:\n" + "".join(f"  - {a}\n" for a in attention))
+        return 1
+    out.write("\nNothing needs attention.\n")
+    return 0

@@ -1,0 +1,82 @@
+"""pilotwatch status and pilotwatch dictionary on real warehouses."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from pilotwatch.cli import main
+
+
+@pytest.fixture
+def wh(bundled_warehouse: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    db = tmp_path / "wh" / "pilotwatch.duckdb"
+    db.parent.mkdir()
+    shutil.copyfile(bundled_warehouse, db)
+    monkeypatch.setenv("PILOTWATCH_DB", str(db))
+    return db
+
+
+def _sql(db: Path, *statements: str) -> None:
+    con = duckdb.connect(str(db))
+    try:
+        for s in statements:
+            con.execute(s)
+    finally:
+        con.close()
+
+
+def test_status_on_a_fresh_refresh(wh: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["status"]) == 0
+    out = capsys.readouterr().out
+    assert "Last loads per dataset and year" in out
+    assert "evaluation_center           2020  loaded" in out
+    assert "Quarantine: 0 row(s)" in out
+    assert "Last analysis run" in out and "default  ok" in out
+    assert "Nothing needs attention." in out
+
+
+def test_status_flags_what_needs_attention(wh: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    _sql(wh,
+         "update meta.loads set finished_at = finished_at - interval 500 days where dataset = 'payroll'",
+         "insert into meta.loads (load_id, dataset, source_id, source_kind, source_uri, years, started_at, finished_at,"
+         " status, message) values (999, 'evaluation_center', 'ec_2021', 'http', 'https://example.org/x', '2021',"
+         " now()::timestamp, now()::timestamp, 'failed', 'HTTP 503')",
+         "insert into core.quarantine values (999, 'evaluation_center', 'ec_2021', 'https://example.org/x', 3, 'value',"
+         " 'value 140 is above the maximum', null, now()::timestamp)")
+    assert main(["status"]) == 1
+    out = capsys.readouterr().out
+    assert "last load of evaluation_center 2021 failed" in out
+    assert "payroll is stale" in out
+    assert "Quarantine: 1 row(s)" in out
+
+
+def test_status_without_analysis_or_monitoring(wh: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    _sql(wh, "drop view mart.analysis_runs", "drop view if exists mart.alert_deliveries")
+    main(["status"])
+    out = capsys.readouterr().out
+    assert "no analysis yet" in out
+    assert "monitoring not set up" in out
+
+
+def test_dictionary_lists_views_columns_and_comments(wh: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    main(["dictionary", "indicator_values", "--format", "md"])
+    out = capsys.readouterr().out
+    assert "## mart.indicator_values" in out
+    assert "| `body_code` |" in out
+
+
+def test_dictionary_fails_on_an_undocumented_column(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    db = tmp_path / "d.duckdb"
+    _sql(db, "create schema mart", "create view mart.v as select 1 as documented, 2 as forgotten",
+         "comment on view mart.v is 'A test view.'", "comment on column mart.v.documented is 'Has a meaning (unit).'")
+    monkeypatch.setenv("PILOTWATCH_DB", str(db))
+    assert main(["dictionary"]) == 1
+    captured = capsys.readouterr()
+    assert "Has a meaning (unit)." in captured.out
+    assert "mart.v.forgotten" in captured.err
+    assert main(["dictionary", "nope"]) == 2
