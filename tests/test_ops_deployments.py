@@ -14,7 +14,7 @@ import yaml
 
 from pilotwatch import PROJECT_ROOT, deployments
 
-WANTED = {"annual-refresh", "backfill"}
+WANTED = {"annual-refresh", "backfill", "analysis-recompute", "survey-analysis"}
 
 
 def test_prefect_yaml_is_valid() -> None:
