@@ -127,3 +127,15 @@ def test_reports_render_in_headless_chromium(wh: Path, tmp_path: Path) -> None:
     assert dom.count("<svg") >= 10
     assert "Table 4 — Transformation plan" in dom
     assert "<parsererror" not in dom
+
+
+def test_survey_summaries_when_present(wh: Path, tmp_path: Path) -> None:
+    assert main(["survey", "model_test", "--demo"]) == 0
+    out = tmp_path / "r"
+    assert main(["report", "acsa", "--out", str(out)]) == 0
+    html = (out / "acsa.html").read_text(encoding="utf-8")
+    assert "Survey summaries" in html
+    assert "SYNTHETIC demo sample" in html
+    assert "share of top answers per factor" in html and "Human Capital" in html
+    assert main(["report", "acsa", "--out", str(out), "--format", "md"]) == 0
+    assert "## Survey summaries" in (out / "acsa.md").read_text(encoding="utf-8")

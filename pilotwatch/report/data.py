@@ -169,21 +169,29 @@ def _analysis(con: duckdb.DuckDBPyConnection, body: str, config: str) -> tuple[d
 
 
 def _survey(con: duckdb.DuckDBPyConnection, body: str) -> list[dict[str, Any]]:
-    """Survey summaries that name this body (the survey issue's mart.survey_* views), when present."""
-    out = []
-    views = rows(con, """SELECT view_name AS name, comment FROM duckdb_views()
-                         WHERE schema_name = 'mart' AND view_name LIKE 'survey%' ORDER BY view_name""")
-    for v in views:
-        cols = [r["column_name"] for r in rows(con, """SELECT column_name FROM information_schema.columns
-                 WHERE table_schema = 'mart' AND table_name = ? ORDER BY ordinal_position""", [v["name"]])]
-        if "body_code" not in cols:
-            continue
-        data = rows(con, f'SELECT * FROM mart."{v["name"]}" WHERE body_code = ? LIMIT 50', [body])
-        if data:
-            shown = [c for c in cols if c not in ("body_code", "body_name", "run_id")]
-            out.append({"view": f"mart.{v['name']}", "comment": v["comment"] or "", "columns": shown,
-                        "rows": [[r[c] for c in shown] for r in data]})
-    return out
+    """Per survey wave naming this body: the share of top answers per factor (body vs all respondents)
+    and the wave's H1-H5 verdicts (the survey issue's mart.survey_* views), when present."""
+    if not has_relation(con, "mart.survey_distributions"):
+        return []
+    shares = rows(con, """
+        SELECT d.instrument, d.wave, d.synthetic, d.factor, d.share, d.base_n, d.suppressed, a.share AS all_share
+        FROM mart.survey_distributions d
+        LEFT JOIN mart.survey_distributions a ON a.instrument = d.instrument AND a.wave = d.wave
+             AND a.measure = d.measure AND a.factor = d.factor AND a.body_code IS NULL
+        WHERE d.body_code = ? AND d.measure = 'top_answer_share'
+        ORDER BY d.instrument, d.wave, d.factor""", [body])
+    waves: dict[tuple[str, str], dict[str, Any]] = {}
+    for r in shares:
+        w = waves.setdefault((r["instrument"], r["wave"]), {"instrument": r["instrument"], "wave": r["wave"],
+                                                            "synthetic": bool(r["synthetic"]), "shares": [],
+                                                            "verdicts": []})
+        w["shares"].append(r)
+    if waves and has_relation(con, "mart.survey_verdicts"):
+        for (inst, wave), w in waves.items():
+            w["verdicts"] = rows(con, """SELECT hypothesis, factor, statement, std_estimate, p, verdict
+                                         FROM mart.survey_verdicts WHERE instrument = ? AND wave = ? ORDER BY hypothesis""",
+                                 [inst, wave])
+    return list(waves.values())
 
 
 def _notes(con: duckdb.DuckDBPyConnection, body: str) -> dict[str, dict[str, Any]]:

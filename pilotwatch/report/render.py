@@ -13,6 +13,9 @@ from pilotwatch.report import svg
 from pilotwatch.report.data import FACTOR_ORDER, PLAN, STAGES, BodyReport
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
+#: The conceptual model's factor codes in the survey instruments (Annex F).
+SURVEY_FACTORS = {"L": "Leadership", "S": "Strategy", "O": "Organization", "HC": "Human Capital", "R": "Resources",
+                  "CC": "Citizen Centricity", "ICS": "Innovative civil service"}
 ROLE_TITLES = {"effect": "Effects", "mediator": "Mediating effect", "cost": "Costs", "context": "Context"}
 
 
@@ -79,7 +82,12 @@ def charts(r: BodyReport) -> dict[str, Any]:
             series.append(svg.Series(peer_label, i.peer_values, svg.PEER, dashed=True))
         name = i.name if len(i.name) <= 50 else i.name[:49] + "…"
         indicator_charts.append(Markup(svg.line_chart(name, series, f"{i.factor} · {i.unit}")))
-    out: dict[str, Any] = {"indicators": indicator_charts, "cer": None, "effects": None, "verdict": None}
+    out: dict[str, Any] = {"indicators": indicator_charts, "cer": None, "effects": None, "verdict": None,
+                           "survey": [Markup(svg.paired_bars(
+                               f"{w['instrument']} {w['wave']}: share of top answers per factor",
+                               [(SURVEY_FACTORS.get(s["factor"], s["factor"]), s["share"], s["all_share"])
+                                for s in w["shares"]],
+                               (r.code, "all respondents"))) for w in r.survey]}
     a = r.analysis
     if a:
         pilot = {c["year"]: c["cer"] for c in a["cer"] if c["mode"] == "pilot" and c["cer"] is not None}

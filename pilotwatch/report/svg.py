@@ -140,6 +140,34 @@ def diverging_bars(title: str, rows: Sequence[tuple[str, float | None, str]], un
     return "".join(out)
 
 
+def paired_bars(title: str, rows: Sequence[tuple[str, float | None, float | None]], labels: tuple[str, str],
+                width: int = 640) -> str:
+    """Shares (0-1) per category, two bars each: this body and all respondents."""
+    rows = list(rows)
+    if not rows:
+        return empty_chart(title, "no survey shares", width)
+    label_w, top, bar_h = 170, 44, 11
+    pw = width - label_w - 60
+    height = top + len(rows) * (2 * bar_h + 8) + 10
+    out = [_open(width, height, title)]
+    out.append(f'<text x="8" y="16" font-size="13" font-weight="600" fill="#222">{escape(title)}</text>')
+    out.append(_legend([(labels[0], BODY, False), (labels[1], PEER, False)], 8, 34))
+    for i, (label, a, b) in enumerate(rows):
+        yy = top + i * (2 * bar_h + 8)
+        out.append(f'<text x="{label_w - 8}" y="{yy + bar_h + 4}" font-size="11" fill="#222" text-anchor="end">{escape(label)}</text>')
+        for j, (v, color) in enumerate(((a, BODY), (b, PEER))):
+            y0 = yy + j * bar_h
+            if v is None:
+                out.append(f'<text x="{label_w + 4}" y="{y0 + 9}" font-size="9" fill="#777">suppressed (&lt; 5 answers)</text>')
+                continue
+            w = pw * max(0.0, min(1.0, v))
+            out.append(f'<rect x="{label_w}" y="{y0}" width="{max(w, 1):.1f}" height="{bar_h - 1}" fill="{color}">'
+                       f'<title>{escape(label)}: {v:.0%}</title></rect>')
+            out.append(f'<text x="{label_w + w + 4:.1f}" y="{y0 + 9}" font-size="9" fill="#333">{v:.0%}</text>')
+    out.append("</svg>")
+    return "".join(out)
+
+
 def verdict_grid(title: str, rules: Sequence[tuple[str, str | None, bool]], width: int = 640) -> str:
     """One cell per effect rule: the hypothesis it supports (H0 green, H1 red, none grey); the default rule outlined."""
     if not rules:
