@@ -34,8 +34,12 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def write(cols: list[str], rows: list[tuple], fmt: str, out=sys.stdout) -> None:  # noqa: ANN001
-    """Print rows as an aligned table, CSV or JSON (one helper for every listing command)."""
+def write(cols: list[str], rows: list[tuple], fmt: str, out=None) -> None:  # noqa: ANN001
+    """Print rows as an aligned table, CSV or JSON (one helper for every listing command).
+
+    ``out`` defaults to the ``sys.stdout`` of the moment (not of import time: a redirected or
+    captured stdout that has since been closed must not be written to)."""
+    out = sys.stdout if out is None else out
     if fmt == "csv":
         w = csv.writer(out)
         w.writerow(cols)
