@@ -53,6 +53,9 @@ def test_bundled_warehouse_passes_and_docs_build(bundled_warehouse: Path, tmp_pa
         # an out-of-range value: an observation from the future
         ("update core.indicator_facts set year = 2099 where body_code = 'acsa' and year = 2020",
          "expect_column_values_to_be_between(year)"),
+        # a derived value out of its range (the analysis wrote a negative cost-effectiveness ratio)
+        ("update core.analysis_cer set cer = -0.1 where body_code = 'acsa' and year = 2019",
+         "expect_column_values_to_be_between(cer)"),
         # a body-year with an indicator missing
         ("delete from core.indicator_facts where body_code = 'astana' and year = 2019 and indicator = 'net_turnover'",
          "expect_column_values_to_be_null(missing)"),
