@@ -36,9 +36,11 @@ def scheduled_refresh(
     catalogue: str | None = None,
     lag_years: int = 1,
     force: bool = False,
-    monitoring: bool = True,
 ) -> dict[str, object]:
-    """Refresh ``year`` (default: the scheduled start's year minus ``lag_years``), then run monitoring."""
+    """Refresh ``year`` (default: the scheduled start's year minus ``lag_years``).
+
+    The refresh itself chains the analysis (and monitoring, where installed) before it publishes.
+    """
     logger = get_run_logger()
     if year is None:
         year = year_from_schedule(lag_years)
@@ -49,15 +51,4 @@ def scheduled_refresh(
             f"the catalogue has no source for {year}: add that year's sources to the catalogue "
             "(docs/operations.md, 'A new year'), or run this deployment with an explicit year"
         )
-    if monitoring:
-        _monitor()
     return result
-
-
-def _monitor() -> None:
-    """Monitoring reads the published warehouse, so it runs after the refresh has published."""
-    try:
-        from flows.monitor import monitor
-    except ImportError:  # monitoring not installed in this checkout
-        return
-    monitor()

@@ -94,7 +94,7 @@ def test_scheduled_run_derives_the_year(prefect_server: None, seeded_db: Path) -
     from flows.scheduled import scheduled_refresh
 
     # A real flow run whose scheduled start is 15 April 2021, run the way a worker runs it.
-    params = {"monitoring": False}
+    params: dict[str, object] = {}
     with get_client(sync_client=True) as client:
         run = client.create_flow_run(
             scheduled_refresh, parameters=params,
