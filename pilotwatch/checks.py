@@ -128,6 +128,7 @@ class Outcome:
         lines += [f"  skipped {s}" for s in self.skipped]
         if self.docs_index:
             lines.append(f"Data Docs: {self.docs_index}")
+            lines.append(f"  offline summary: {self.docs_index.with_name('checks.html')}")
         return "\n".join(lines)
 
 
@@ -280,16 +281,52 @@ def run_checkpoint(
         finally:
             shutil.rmtree(snap, ignore_errors=True)
     outcome = Outcome(checked=0, skipped=skipped, docs_index=docs_dir / "index.html")
+    results: list[tuple[Failure, bool, str]] = []
     for vr in result.run_results.values():
+        suite = vr.suite_name
         for r in vr.results:
             outcome.checked += 1
+            cfg = r.expectation_config
+            cols = cfg.kwargs.get("column") or ", ".join(cfg.kwargs.get("column_list") or [])
+            item = Failure(relation=(cfg.meta or {}).get("relation", "?"), expectation=f"{cfg.type}({cols})",
+                           severity=str(getattr(cfg.severity, "value", cfg.severity) or "critical"),
+                           detail=_describe(r) if not r.success else "")
+            results.append((item, bool(r.success), suite))
             if not r.success:
-                cfg = r.expectation_config
-                cols = cfg.kwargs.get("column") or ", ".join(cfg.kwargs.get("column_list") or [])
-                outcome.failures.append(Failure(
-                    relation=(cfg.meta or {}).get("relation", "?"), expectation=f"{cfg.type}({cols})",
-                    severity=str(getattr(cfg.severity, "value", cfg.severity) or "critical"), detail=_describe(r)))
+                outcome.failures.append(item)
+    _write_summary(docs_dir, outcome, results)
     return outcome
+
+
+def _write_summary(docs_dir: Path, outcome: Outcome, results: list[tuple[Failure, bool, str]]) -> None:
+    """``checks.html``: every expectation and its outcome in one self-contained page.
+
+    great-expectations' own index fills its lists with scripts from public CDNs, so it is empty on a
+    machine without network; its per-validation pages render offline and are linked from here.
+    """
+    from html import escape
+
+    pages = {p.name.removesuffix(".html").replace("-", ".", 1): p.relative_to(docs_dir).as_posix()
+             for p in docs_dir.glob("validations/**/*.html")}
+    rows = []
+    for f, ok, suite in results:
+        status = "passed" if ok else ("FAILED" if f.severity == "critical" else "warning")
+        link = pages.get(suite)
+        rel = f'<a href="{escape(link)}">{escape(f.relation)}</a>' if link else escape(f.relation)
+        rows.append(f'<tr class="{status.lower()}"><td>{rel}</td><td><code>{escape(f.expectation)}</code></td>'
+                    f"<td>{status}</td><td>{escape(f.detail)}</td></tr>")
+    head = escape(outcome.text().splitlines()[0])
+    (docs_dir / "checks.html").write_text(
+        "<!DOCTYPE html><html lang=en><head><meta charset=utf-8><title>pilotwatch warehouse checks</title><style>"
+        "body{font:14px/1.45 system-ui,sans-serif;margin:24px;color:#222}table{border-collapse:collapse;width:100%}"
+        "td,th{border:1px solid #ddd;padding:4px 8px;text-align:left;vertical-align:top}th{background:#f3f3f3}"
+        "tr.failed td{background:#fdecea}tr.warning td{background:#fff8e1}code{font-size:12px}</style></head><body>"
+        f"<h1>pilotwatch warehouse checks</h1><p>{head} · checkpoint <code>{CHECKPOINT}</code> · "
+        f"{_now():%Y-%m-%d %H:%M} UTC · rules: <code>data/expectations/warehouse.yaml</code> · "
+        '<a href="index.html">great-expectations Data Docs</a></p>'
+        "<table><thead><tr><th>relation</th><th>expectation</th><th>result</th><th>detail</th></tr></thead><tbody>"
+        + "".join(rows) + "</tbody></table></body></html>",
+        encoding="utf-8")
 
 
 def checkpoint(con: duckdb.DuckDBPyConnection, logger: Any = None) -> Outcome:

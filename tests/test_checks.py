@@ -35,6 +35,9 @@ def test_bundled_warehouse_passes_and_docs_build(bundled_warehouse: Path, tmp_pa
     assert index.is_file() and outcome.docs_index == index
     html = index.read_text(encoding="utf-8")
     assert "warehouse.mart_indicator_values" in html
+    summary = (tmp_path / "docs" / "checks.html").read_text(encoding="utf-8")
+    assert summary.count("<tr class=") == outcome.checked
+    assert "<script" not in summary and "https://" not in summary  # readable offline
     # The newest thesis year is 2020: reported as a warning, never a failure.
     assert any("newest_year" in str(w) for w in outcome.warnings)
 
@@ -73,6 +76,7 @@ def test_a_broken_warehouse_fails_the_checkpoint(bundled_warehouse: Path, tmp_pa
     outcome = _run(db, tmp_path)
     assert not outcome.ok
     assert expected in [f.expectation for f in outcome.critical], outcome.text()
+    assert '<tr class="failed">' in (tmp_path / "docs" / "checks.html").read_text(encoding="utf-8")
     if "missing" in expected:
         assert "astana 2019 net_turnover" in outcome.text()
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 from datetime import UTC, datetime
@@ -118,11 +117,11 @@ def test_prefect_deploy_all_registers_every_deployment(prefect_server: None, tmp
 
     api = PREFECT_API_URL.value()
     env = {**os.environ, "PREFECT_API_URL": api, "PREFECT_HOME": str(tmp_path / "home")}
-    prefect = shutil.which("prefect", path=str(Path(sys.executable).parent)) or "prefect"
-    pool = subprocess.run([prefect, "work-pool", "create", "pilotwatch", "--type", "process"],
+    prefect = [sys.executable, "-m", "prefect"]  # the CLI of this environment, whatever is on PATH
+    pool = subprocess.run([*prefect, "work-pool", "create", "pilotwatch", "--type", "process"],
                           cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=120)
     assert pool.returncode == 0 or "already exists" in pool.stdout + pool.stderr, pool.stdout + pool.stderr
-    out = subprocess.run([prefect, "--no-prompt", "deploy", "--all"], cwd=PROJECT_ROOT, env=env,
+    out = subprocess.run([*prefect, "--no-prompt", "deploy", "--all"], cwd=PROJECT_ROOT, env=env,
                          capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stdout + out.stderr
 
