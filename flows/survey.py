@@ -8,6 +8,8 @@ warehouse write (``mart.survey_*``); quarantined responses go to ``mart.quaranti
 
 from __future__ import annotations
 
+import dataclasses
+
 from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 
@@ -53,6 +55,11 @@ def survey_analysis(
         registry.seed(con)
         bodies, aliases = survey.registry(con)
         resolver = survey.body_resolver(bodies, aliases, survey.wave_year(wave))
+        if body:
+            code = resolver([body])[0]
+            if code is None:
+                raise ValueError(f"--body {body!r} is neither a body code nor a known name (core.body_aliases)")
+            options = dataclasses.replace(options, body=code)
         prep = survey.prepare(export.table, instrument, spec, resolver, options)
         result = analyse(prep, instrument, options)
         survey.persist(con, result, prep, export, options, started)

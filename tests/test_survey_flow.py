@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import io
 import json
+import logging
+from collections.abc import Iterator
 from pathlib import Path
 
 import http_fixture
@@ -21,6 +23,18 @@ SPEC = load_instruments()
 pytestmark = pytest.mark.e2e
 
 
+@pytest.fixture
+def cli_logging() -> Iterator[None]:
+    """``main()`` configures the root logger with a handler on the (captured) stderr of the test;
+    remove it afterwards, or later log records are written to a closed capture file."""
+    before, level = logging.root.handlers[:], logging.root.level
+    yield
+    for h in logging.root.handlers[:]:
+        if h not in before:
+            logging.root.removeHandler(h)
+    logging.root.setLevel(level)
+
+
 def query(sql: str) -> list[tuple]:
     import warehouse
 
@@ -31,7 +45,8 @@ def query(sql: str) -> list[tuple]:
         con.close()
 
 
-def test_demo_via_cli_json(db_path: Path, prefect_server: None, capsys: pytest.CaptureFixture[str], tmp_path: Path):
+def test_demo_via_cli_json(db_path: Path, prefect_server: None, capsys: pytest.CaptureFixture[str], tmp_path: Path,
+                           cli_logging: None):
     out_csv = tmp_path / "demo.csv"
     assert main(["survey", "model_test", "--demo", "--json", "--demo-out", str(out_csv)]) == 0
     doc = json.loads(capsys.readouterr().out)
@@ -107,7 +122,7 @@ def test_citizens_csv_over_http(db_path: Path, prefect_server: None, http_server
         lines.append(f"21-30 years;{'Female' if i % 3 else 'Male'};{q6};{q8};{q9};Partly;Not satisfied;"
                      f"Receiving a public service;Formalism of responses;{'more parks' if i == 7 else ''}")
     http_server.add_static("/citizens.csv", ("\n".join(lines) + "\n").encode("cp1251"))
-    doc = survey_analysis(http_server.url("/citizens.csv"), "citizens", "2020", body="astana")
+    doc = survey_analysis(http_server.url("/citizens.csv"), "citizens", "2020", body="Акимат города Астаны")
     assert doc["respondents"]["accepted"] == 40
     dist = {(d["question"], d["answer"]): d for d in doc["distributions"] if d["body_code"] == "astana"}
     assert dist[("Q6", "partly")]["n"] == 13 and dist[("Q6", "partly")]["base_n"] == 40
