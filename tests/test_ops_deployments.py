@@ -137,3 +137,27 @@ def test_prefect_deploy_all_registers_every_deployment(prefect_server: None, tmp
     assert (sched.cron, sched.timezone) == ("0 6 15 4 *", "Asia/Almaty")
     assert found["annual-refresh"].work_pool_name == "pilotwatch"
     assert "year" not in found["annual-refresh"].parameters
+
+    # ... and a worker of the process pool runs the deployment from this checkout, as a newcomer would
+    # watch it: a manual run for 2020 (the scheduled one would load last year, not in the bundled data).
+    from prefect.deployments import run_deployment
+
+    db = tmp_path / "wh" / "pilotwatch.duckdb"
+    run = run_deployment("scheduled_refresh/annual-refresh", parameters={"year": 2020}, timeout=0)
+    worker = subprocess.run([*prefect, "worker", "start", "--pool", "pilotwatch", "--run-once"], cwd=tmp_path,
+                            env={**env, "PILOTWATCH_DB": str(db)}, capture_output=True, text=True, timeout=600)
+    assert worker.returncode == 0, worker.stdout[-3000:] + worker.stderr[-3000:]
+
+    async def _state() -> object:
+        async with get_client() as client:
+            return (await client.read_flow_run(run.id)).state
+
+    state = asyncio.run(_state())
+    assert state is not None and state.is_completed(), (state, worker.stdout[-3000:], worker.stderr[-3000:])
+    import duckdb
+
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        assert con.execute("select distinct year from mart.indicator_values").fetchall() == [(2020,)]
+    finally:
+        con.close()
