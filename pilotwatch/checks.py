@@ -150,13 +150,6 @@ def _this_year() -> int:
     return _now().astimezone(ZoneInfo(settings.timezone())).year
 
 
-def _exists(con: duckdb.DuckDBPyConnection, relation: str) -> bool:
-    schema, _, name = relation.partition(".")
-    row = warehouse.one(
-        con, "SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?", [schema, name])
-    return bool(row and row[0])
-
-
 def _expectation(con: duckdb.DuckDBPyConnection, c: Check) -> Any:
     import great_expectations.expectations as gxe
 
@@ -252,9 +245,14 @@ def run_checkpoint(
             source = ctx.data_sources.add_pandas("warehouse")
             by_relation: dict[str, list[Check]] = {}
             skipped: list[str] = []
+            absent: list[Failure] = []
             for c in spec.checks:
-                if c.table and not _exists(con, c.table) and c.optional:
-                    skipped.append(f"{c.table} (not in this warehouse yet)")
+                if c.table and not warehouse.has_relation(con, c.table):
+                    if c.optional:
+                        skipped.append(f"{c.table} (not in this warehouse yet)")
+                    else:
+                        absent.append(Failure(c.table, f"{c.expect}({c.column or ', '.join(c.columns)})", c.severity,
+                                              "the relation is not in the warehouse"))
                     continue
                 by_relation.setdefault(c.relation, []).append(c)
             definitions = []
@@ -280,8 +278,8 @@ def run_checkpoint(
             ctx.build_data_docs(site_names=[SITE])
         finally:
             shutil.rmtree(snap, ignore_errors=True)
-    outcome = Outcome(checked=0, skipped=skipped, docs_index=docs_dir / "index.html")
-    results: list[tuple[Failure, bool, str]] = []
+    outcome = Outcome(checked=len(absent), failures=list(absent), skipped=skipped, docs_index=docs_dir / "index.html")
+    results: list[tuple[Failure, bool, str]] = [(f, False, "") for f in absent]
     for vr in result.run_results.values():
         suite = vr.suite_name
         for r in vr.results:

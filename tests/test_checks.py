@@ -105,6 +105,18 @@ def test_refresh_that_fails_a_check_publishes_nothing(seeded_db: Path, tmp_path:
     assert (seeded_db.parent / "data_docs" / "index.html").is_file()
 
 
+def test_a_missing_relation_fails_unless_optional(bundled_warehouse: Path, tmp_path: Path) -> None:
+    db = _copy(bundled_warehouse, tmp_path)
+    _sql = "drop view mart.targets; drop view mart.grades"
+    con = duckdb.connect(str(db))
+    con.execute(_sql)
+    con.close()
+    outcome = _run(db, tmp_path)
+    assert [str(f) for f in outcome.critical] == [
+        "mart.targets: unique(body_code, year, indicator) — the relation is not in the warehouse"]
+    assert any("mart.grades" in s for s in outcome.skipped)  # optional: the analysis may not be installed
+
+
 def test_spec_rejects_unknown_keys(tmp_path: Path) -> None:
     p = tmp_path / "x.yaml"
     p.write_text("version: 1\nchecks:\n- {table: mart.bodies, expect: unique, colums: [body_code]}\n")

@@ -69,6 +69,14 @@ def one(con: duckdb.DuckDBPyConnection, query: str, params: list[object] | None 
     return rows[0] if rows else None
 
 
+def has_relation(con: duckdb.DuckDBPyConnection, relation: str) -> bool:
+    """Whether ``schema.name`` (a table or view) exists: for code that degrades when a view is missing."""
+    schema, _, name = relation.partition(".")
+    row = one(con, "SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?",
+              [schema, name])
+    return bool(row and row[0])
+
+
 def frame(con: duckdb.DuckDBPyConnection, query: str, params: list[object] | None = None) -> pl.DataFrame:
     """A query's result as a polars frame (DuckDB 2.0 connections have no ``.pl()``; relations do)."""
     rel = con.sql(query, params=params) if params else con.sql(query)

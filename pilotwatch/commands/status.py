@@ -43,7 +43,7 @@ def run(args: argparse.Namespace) -> int:
     import warehouse
     from pilotwatch import settings
     from pilotwatch.commands.query import write
-    from pilotwatch.report.data import has_relation
+    from warehouse import has_relation
 
     out = sys.stdout
     attention: list[str] = []

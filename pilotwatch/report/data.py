@@ -12,6 +12,7 @@ from typing import Any
 import duckdb
 
 import warehouse
+from warehouse import has_relation
 
 #: Annex N table 3: diagnostics stages, the factors they inform, and whether an analyst writes them.
 STAGES: list[tuple[str, str, str]] = [
@@ -31,13 +32,6 @@ FACTOR_ORDER = ["Leadership", "Strategy", "Organization", "Human Capital", "Citi
 
 class ReportError(LookupError):
     """The report cannot be made (unknown body, no warehouse)."""
-
-
-def has_relation(con: duckdb.DuckDBPyConnection, relation: str) -> bool:
-    schema, _, name = relation.partition(".")
-    row = warehouse.one(con, "SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?",
-                        [schema, name])
-    return bool(row and row[0])
 
 
 def rows(con: duckdb.DuckDBPyConnection, query: str, params: list[object] | None = None) -> list[dict[str, Any]]:
