@@ -13,7 +13,7 @@ from pilotwatch.settings import DEFAULT_CATALOGUE
 def test_bundled_catalogue_loads() -> None:
     cat = load_catalogue(DEFAULT_CATALOGUE)
     assert {s.dataset for s in cat.sources} >= {"evaluation_center", "public_services_monitoring", "payroll", "macro"}
-    assert cat.years()[:4] == [2017, 2018, 2019, 2020]
+    assert {2017, 2018, 2019, 2020} <= set(cat.years())
     for s in cat.sources:
         if s.kind == "bundled":
             assert Path(cat.location(s)).exists(), s.id
