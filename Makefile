@@ -13,9 +13,11 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-## Run the whole annual refresh on the bundled thesis figures and print a summary.
+## Run the whole annual refresh on the bundled thesis figures (loads, analysis, checks, alerts), then the
+## survey model on the synthetic, clearly labelled demo sample; print what was loaded and found.
 run: $(STAMP)
 	$(BIN)/pilotwatch refresh
+	$(BIN)/pilotwatch survey model_test --demo
 
 ## Run the test suite (CI calls exactly this).
 test: $(STAMP)
