@@ -107,7 +107,10 @@ def run(args: argparse.Namespace) -> int:
             cols, rows = _rows(con, """SELECT instrument, wave, synthetic, n_accepted, n_quarantined, created_at
                                        FROM mart.survey_runs QUALIFY row_number() OVER (PARTITION BY instrument
                                        ORDER BY created_at DESC) = 1 ORDER BY instrument""")
-            write(cols, rows, "table", out) if rows else out.write("  none yet (`pilotwatch survey`)\n")
+            if rows:
+                write(cols, rows, "table", out)
+            else:
+                out.write("  none yet (`pilotwatch survey`)\n")
 
         out.write("\nAlerts\n")
         if has_relation(con, "mart.alert_deliveries"):
