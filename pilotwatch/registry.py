@@ -72,7 +72,8 @@ def seed(con: duckdb.DuckDBPyConnection, directory: Path = REFERENCE_DIR) -> dic
     try:
         for table, frame in (("core.bodies", ref["bodies"]), ("core.body_aliases", aliases),
                              ("core.indicators", ref["indicators"]), ("core.indicator_labels", labels)):
-            con.execute(f"DELETE FROM {table}")
+            # synthetic bodies (registered by loading synthetic payroll records) are not in the files: keep them
+            con.execute(f"DELETE FROM {table}" + (" WHERE NOT synthetic" if table == "core.bodies" else ""))
             replace_rows(con, table, frame, key=list(frame.columns)[:1])
         con.execute("COMMIT")
     except Exception:

@@ -99,7 +99,7 @@ def prepare_facts(
 
     skipped_other = 0
     if dataset == "macro":
-        df = df.with_columns(series=pl.col("indicator_label"), unit=pl.lit("%"))
+        df = df.with_columns(series=pl.col("indicator_label"), unit=pl.coalesce(pl.col("unit_text"), pl.lit("%")))
     else:
         df = resolve_indicators(df, labels, indicators)
         unknown = df.filter(pl.col("indicator").is_null())

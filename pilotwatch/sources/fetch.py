@@ -19,14 +19,14 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 from urllib.parse import parse_qsl, quote, quote_plus, urlencode, urlsplit, urlunsplit
 
 import requests
 
 from pilotwatch.catalogue import Catalogue, HttpOptions, Source
 
-__all__ = ["Fetched", "SourceError", "fetch", "safe_uri", "source_uri"]
+__all__ = ["Fetched", "SourceError", "fetch", "fetch_to_path", "safe_uri", "source_uri"]
 
 log = logging.getLogger(__name__)
 
@@ -125,11 +125,36 @@ def fetch(source: Source, catalogue: Catalogue, previous: Mapping[str, Any] | No
     return _HttpFetch(source, catalogue, previous).run()
 
 
-def _fetch_file(source: Source, catalogue: Catalogue) -> Fetched:
+def fetch_to_path(
+    source: Source, catalogue: Catalogue, directory: Path, previous: Mapping[str, Any] | None = None
+) -> tuple[Fetched, Path | None]:
+    """Like :func:`fetch`, for files too large to hold in memory: ``(fetched, path)``.
+
+    A local or bundled file is not copied: its own path is returned, with its sha256 computed
+    while streaming it. An HTTP body is streamed to a file in ``directory`` (same retries, caps,
+    conditional GET and redaction as :func:`fetch`). ``fetched.content`` is always ``None``;
+    ``path`` is ``None`` only when the server answered 304 Not Modified.
+    """
+    if source.kind in ("file", "bundled"):
+        path = Path(catalogue.location(source))
+        with _open_local(source, catalogue) as fh:
+            digest = hashlib.file_digest(fh, "sha256").hexdigest()
+        return Fetched(uri=str(path), content=None, sha256=digest), path
+    if source.http.paging != "none":
+        raise SourceError(source.id, source_uri(source), "paged APIs cannot be streamed to a file")
+    name = Path(urlsplit(source.url or "").path).name or "download"
+    dest = Path(directory) / name
+    got = _HttpFetch(source, catalogue, previous, sink=dest).run()
+    return got, (None if got.not_modified else dest)
+
+
+def _open_local(source: Source, catalogue: Catalogue) -> BinaryIO:
+    """The file of a ``file``/``bundled`` source, opened for reading; a ``SourceError`` an operator
+    can act on when it is missing, a directory, unreadable or empty."""
     path = Path(catalogue.location(source))
     uri = str(path)
     try:
-        content = path.read_bytes()
+        fh = open(path, "rb")  # noqa: SIM115 - returned to the caller, who closes it
     except FileNotFoundError:
         where = (
             "data/bundled" if source.kind == "bundled" else (catalogue.base_dir or "the working directory")
@@ -141,9 +166,19 @@ def _fetch_file(source: Source, catalogue: Catalogue) -> Fetched:
         raise SourceError(source.id, uri, f"{path} is a directory, not a file") from None
     except OSError as exc:
         raise SourceError(source.id, uri, f"cannot read {path}: {exc.strerror or exc}") from None
-    if not content:
+    if os.fstat(fh.fileno()).st_size == 0:
+        fh.close()
         raise SourceError(source.id, uri, f"empty: {path} has 0 bytes")
-    return Fetched(uri=uri, content=content, sha256=_sha256(content))
+    return fh
+
+
+def _fetch_file(source: Source, catalogue: Catalogue) -> Fetched:
+    with _open_local(source, catalogue) as fh:
+        try:
+            content = fh.read()
+        except OSError as exc:
+            raise SourceError(source.id, fh.name, f"cannot read {fh.name}: {exc.strerror or exc}") from None
+    return Fetched(uri=str(Path(catalogue.location(source))), content=content, sha256=_sha256(content))
 
 
 @dataclass
@@ -156,8 +191,18 @@ class _Response:
 class _HttpFetch:
     """One HTTP fetch of one source; holds the key so that every message can be redacted."""
 
-    def __init__(self, source: Source, catalogue: Catalogue, previous: Mapping[str, Any] | None) -> None:
+    def __init__(
+        self,
+        source: Source,
+        catalogue: Catalogue,
+        previous: Mapping[str, Any] | None,
+        sink: Path | None = None,
+    ) -> None:
         assert source.url, "kind http always has a url (validated by the catalogue)"
+        #: Stream the body into this file instead of memory (``fetch_to_path``).
+        self.sink = sink
+        self.sink_sha: str | None = None
+        self.sink_size = 0
         self.source = source
         self.opts: HttpOptions = source.http
         self.url = source.url
@@ -207,6 +252,17 @@ class _HttpFetch:
                 etag=etag or self.previous.get("etag"),
                 last_modified=last_modified or self.previous.get("last_modified"),
                 not_modified=True,
+                content_type=resp.headers.get("Content-Type"),
+            )
+        if self.sink is not None:
+            if not self.sink_size:
+                raise self.error("empty: the server answered HTTP 200 with 0 bytes")
+            return Fetched(
+                uri=self.uri,
+                content=None,
+                sha256=self.sink_sha,
+                etag=etag,
+                last_modified=last_modified,
                 content_type=resp.headers.get("Content-Type"),
             )
         if not resp.content:
@@ -348,6 +404,8 @@ class _HttpFetch:
             raise self.error(
                 f"too large: the server announces {announced} bytes, more than http.max_bytes={limit}"
             )
+        if self.sink is not None:
+            return self._stream_to_sink(r, limit, announced)
         buf = bytearray()
         for chunk in r.iter_content(_CHUNK):
             buf += chunk
@@ -357,6 +415,24 @@ class _HttpFetch:
         if announced is not None and not encoded and len(buf) < announced:
             raise self.error(f"truncated: got {len(buf)} of {announced} announced bytes")
         return bytes(buf)
+
+    def _stream_to_sink(self, r: requests.Response, limit: int, announced: int | None) -> bytes:
+        """``_read_body`` into ``self.sink`` (rewritten from the start on every attempt)."""
+        assert self.sink is not None
+        digest = hashlib.sha256()
+        size = 0
+        with open(self.sink, "wb") as out:
+            for chunk in r.iter_content(_CHUNK):
+                size += len(chunk)
+                if size > limit:
+                    raise self.error(f"too large: more than http.max_bytes={limit} bytes; download aborted")
+                digest.update(chunk)
+                out.write(chunk)
+        encoded = r.headers.get("Content-Encoding", "identity").lower() not in ("", "identity")
+        if announced is not None and not encoded and size < announced:
+            raise self.error(f"truncated: got {size} of {announced} announced bytes")
+        self.sink_sha, self.sink_size = digest.hexdigest(), size
+        return b""
 
 
 class _Transient(Exception):
