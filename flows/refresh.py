@@ -91,6 +91,8 @@ def annual_refresh(
             _after_load(wanted)
         checks.checkpoint(con, get_run_logger())  # a failed expectation raises: nothing is published
         print(summary.text(con))
+    if analysis:
+        _after_publish()
     if summary.failed:
         raise RefreshFailed(
             f"{len(summary.failed)} source(s) failed (the others were published): "
@@ -102,5 +104,14 @@ def annual_refresh(
 def _after_load(years: list[int]) -> None:
     """Recompute the analysis (and whatever follows it) inside the same publish."""
     from flows.analysis import recompute_analysis
+    from flows.monitor import monitor
 
     recompute_analysis()
+    monitor(deliver=False)  # alerts are recorded with this publish and sent after it
+
+
+def _after_publish() -> None:
+    """Send the alerts the refresh recorded (and any left undelivered), now that their data are published."""
+    from flows.monitor import deliver
+
+    deliver()

@@ -21,6 +21,7 @@ COMMANDS = [
     "pilotwatch.commands.dictionary",
     "pilotwatch.commands.status",
     "pilotwatch.commands.survey",
+    "pilotwatch.commands.alerts",
 ]
 
 

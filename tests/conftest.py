@@ -14,6 +14,10 @@ _PREFECT_HOME.mkdir(parents=True, exist_ok=True)
 os.environ.setdefault("PREFECT_HOME", str(_PREFECT_HOME))
 os.environ.setdefault("PREFECT_LOGGING_TO_API_ENABLED", "false")
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+# Tests must never page a real team: drop the monitoring overrides and the channel settings that
+# data/monitoring.yaml reads (its webhook and email channels are optional, so they stay silent).
+for _var in ("PILOTWATCH_MONITORING", "PILOTWATCH_ALERTS_WEBHOOK_URL", "PILOTWATCH_SMTP_HOST", "PILOTWATCH_SMTP_PORT"):
+    os.environ.pop(_var, None)
 
 
 @pytest.fixture(scope="session")

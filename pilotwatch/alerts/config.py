@@ -1,0 +1,404 @@
+"""The monitoring configuration (``data/monitoring.yaml``): rules, channels, subscriptions.
+
+Validated strictly: an unknown or misspelt key is an error, never silently ignored, and body codes
+and factors are checked against the registry (``data/reference``) so a typo in a subscription does
+not quietly stop a team's alerts. Secrets are never values here, only *references*: the name of an
+environment variable (``*_env``) or of a Prefect ``Secret`` block (``*_secret``). A reference that
+looks like a value (a URL, a password) fails validation.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Literal
+
+import polars as pl
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from pilotwatch import DATA_DIR
+
+DEFAULT_MONITORING = DATA_DIR / "monitoring.yaml"
+
+RULES = ("indicator_turned_negative", "factor_flipped", "verdict_changed", "behind_target", "stale_data")
+Severity = Literal["info", "warning", "critical"]
+SEVERITIES: tuple[str, ...] = ("info", "warning", "critical")
+#: Environment variable names: upper case, digits, underscores (a URL or a password never matches).
+ENV_NAME = r"^[A-Z_][A-Z0-9_]{0,127}$"
+#: Prefect block names: lower-case letters, digits and dashes.
+BLOCK_NAME = r"^[a-z0-9][a-z0-9-]{0,127}$"
+
+
+def monitoring_path(override: str | os.PathLike[str] | None = None) -> Path:
+    """The monitoring file: an explicit argument, else ``PILOTWATCH_MONITORING``, else the bundled one."""
+    if override:
+        return Path(override).expanduser().resolve()
+    return Path(os.environ.get("PILOTWATCH_MONITORING", str(DEFAULT_MONITORING))).expanduser().resolve()
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+# ---------------------------------------------------------------- rules
+
+
+class Floors(Strict):
+    """A change must reach *both* floors to count (noise below either never pages anyone)."""
+
+    #: Share of the reference value (0.02 = 2 %).
+    relative_floor: float = Field(0.0, ge=0)
+    #: In the indicator's own unit (percentage points for % indicators).
+    absolute_floor: float = Field(0.0, ge=0)
+
+
+class Escalation(Strict):
+    """When a finding is ``critical`` instead of the rule's severity (either threshold suffices)."""
+
+    relative: float | None = Field(None, ge=0)
+    absolute: float | None = Field(None, ge=0)
+
+
+class IndicatorTurnedNegative(Floors):
+    enabled: bool = True
+    severity: Severity = "warning"
+    critical: Escalation = Field(default_factory=Escalation)
+    #: Indicator roles watched (core.indicators.role); cost and context indicators are off by default.
+    roles: list[Literal["effect", "mediator", "cost", "context"]] = Field(
+        default_factory=lambda: ["effect", "mediator"], min_length=1
+    )
+    #: ``body`` = pilot and other state bodies; ``peer_group`` = the published averages.
+    body_kinds: list[Literal["body", "peer_group"]] = Field(default_factory=lambda: ["body"], min_length=1)
+    #: Per-indicator floors (e.g. net turnover moves in tenths of a point).
+    overrides: dict[str, Floors] = Field(default_factory=dict)
+
+    def floors(self, indicator: str) -> Floors:
+        return self.overrides.get(indicator, self)
+
+
+class BehindTarget(Floors):
+    enabled: bool = True
+    severity: Severity = "warning"
+    critical: Escalation = Field(default_factory=Escalation)
+    overrides: dict[str, Floors] = Field(default_factory=dict)
+
+    def floors(self, indicator: str) -> Floors:
+        return self.overrides.get(indicator, self)
+
+
+class FactorFlipped(Strict):
+    enabled: bool = True
+    severity: Severity = "warning"
+    #: The factor-effect rule watched (``mart.factor_effects.rule``).
+    analysis_rule: str = "endpoint"
+    #: The analysis configuration watched, when the analysis publishes several.
+    analysis_configuration: str = "default"
+
+
+class VerdictChanged(Strict):
+    enabled: bool = True
+    severity: Severity = "critical"
+    #: The verdict rule watched (``mart.verdicts.rule``).
+    analysis_rule: str = "endpoint"
+    analysis_configuration: str = "default"
+    #: Grade bands from worst to best (the Evaluation Center's scale, thesis section 1.3.3).
+    grade_bands: list[str] = Field(
+        default_factory=lambda: ["inefficient", "low", "average", "high"], min_length=2
+    )
+    grade_severity: Severity = "warning"
+
+
+def _years(v: object) -> object:
+    """``2021``, ``[2021, 2022]`` or ``"2021-2024"``."""
+    if isinstance(v, int):
+        return [v]
+    if isinstance(v, str):
+        lo, _, hi = v.partition("-")
+        return list(range(int(lo), int(hi or lo) + 1))
+    return v
+
+
+class Expectation(Strict):
+    """A dataset expected for some years, each by a date.
+
+    Either ``by`` (a date; for a single year) or ``by_month_day`` (``"06-30"``) with
+    ``years_after`` (default 1): year Y is due on that day of year Y + years_after.
+    """
+
+    dataset: Literal["evaluation_center", "public_services_monitoring", "payroll", "macro", "targets"]
+    years: list[int]
+    by: date | None = None
+    by_month_day: str | None = Field(None, pattern=r"^(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$")
+    years_after: int = Field(1, ge=0, le=5)
+    #: Bodies that must each have the dataset; empty: any row for the year will do.
+    bodies: list[str] = Field(default_factory=list)
+
+    @field_validator("years", mode="before")
+    @classmethod
+    def _coerce_years(cls, v: object) -> object:
+        return _years(v)
+
+    @model_validator(mode="after")
+    def _one_deadline(self) -> Expectation:
+        if (self.by is None) == (self.by_month_day is None):
+            raise ValueError(f"expected {self.dataset}: give exactly one of 'by' (a date) or 'by_month_day'")
+        if self.by is not None and len(self.years) != 1:
+            raise ValueError(f"expected {self.dataset}: 'by' fits one year; use 'by_month_day' for {self.years}")
+        return self
+
+    def due(self) -> list[tuple[int, date]]:
+        if self.by is not None:
+            return [(self.years[0], self.by)]
+        assert self.by_month_day
+        month, day = (int(x) for x in self.by_month_day.split("-"))
+        return [(y, date(y + self.years_after, month, day)) for y in self.years]
+
+
+class StaleData(Strict):
+    enabled: bool = True
+    severity: Severity = "warning"
+    expected: list[Expectation] = Field(default_factory=list)
+
+
+class Rules(Strict):
+    indicator_turned_negative: IndicatorTurnedNegative = Field(default_factory=IndicatorTurnedNegative)
+    factor_flipped: FactorFlipped = Field(default_factory=FactorFlipped)
+    verdict_changed: VerdictChanged = Field(default_factory=VerdictChanged)
+    behind_target: BehindTarget = Field(default_factory=BehindTarget)
+    stale_data: StaleData = Field(default_factory=StaleData)
+
+
+# ---------------------------------------------------------------- channels
+
+
+class SecretRef(Strict):
+    """Where a secret lives: an environment variable or a Prefect Secret block (never the value)."""
+
+    env: str | None = Field(None, pattern=ENV_NAME)
+    secret: str | None = Field(None, pattern=BLOCK_NAME)
+
+    def describe(self) -> str:
+        return f"environment variable {self.env}" if self.env else f"Prefect Secret block {self.secret!r}"
+
+
+def _ref(kind: str, env: str | None, secret: str | None, required: bool) -> SecretRef | None:
+    if env and secret:
+        raise ValueError(f"give either {kind}_env or {kind}_secret, not both")
+    if not (env or secret):
+        if required:
+            raise ValueError(f"needs {kind}_env (an environment variable name) or {kind}_secret (a Prefect Secret block)")
+        return None
+    return SecretRef(env=env, secret=secret)
+
+
+class Retry(Strict):
+    """Delivery retries within one run; whatever is still undelivered is retried on the next run."""
+
+    attempts: int = Field(3, ge=1, le=10)
+    backoff_s: float = Field(1.0, ge=0, le=60)
+    backoff_factor: float = Field(2.0, ge=1, le=10)
+    max_backoff_s: float = Field(30.0, ge=0, le=600)
+
+
+class _Channel(Strict):
+    #: ``true``: when the channel's secrets are not configured the channel is skipped (logged) and no
+    #: deliveries are queued for it; ``false``: its deliveries are queued and fail visibly until it is.
+    optional: bool = False
+    retry: Retry | None = None
+    timeout_s: float = Field(10.0, gt=0, le=300)
+
+
+class WebhookChannel(_Channel):
+    """An incoming webhook: Slack, Microsoft Teams (Adaptive Card) or a plain JSON POST."""
+
+    type: Literal["webhook"]
+    format: Literal["slack", "teams", "json"] = "json"
+    #: The URL is a secret (Slack and Teams put the credential in it): only by reference.
+    url_env: str | None = Field(None, pattern=ENV_NAME)
+    url_secret: str | None = Field(None, pattern=BLOCK_NAME)
+
+    @model_validator(mode="after")
+    def _has_url(self) -> WebhookChannel:
+        _ref("url", self.url_env, self.url_secret, required=True)
+        return self
+
+    @property
+    def url(self) -> SecretRef:
+        ref = _ref("url", self.url_env, self.url_secret, required=True)
+        assert ref
+        return ref
+
+    def secret_refs(self) -> dict[str, SecretRef]:
+        return {"url": self.url}
+
+
+class EmailChannel(_Channel):
+    """Email over SMTP; ``security``: ``starttls`` (upgrade), ``ssl`` (SMTPS) or ``none``; auth optional."""
+
+    type: Literal["email"]
+    host: str | None = None
+    host_env: str | None = Field(None, pattern=ENV_NAME)
+    port: int | None = Field(None, ge=1, le=65535)
+    port_env: str | None = Field(None, pattern=ENV_NAME)
+    security: Literal["none", "starttls", "ssl"] = "starttls"
+    #: A CA bundle to verify the server's certificate with (self-signed relays); default: the system store.
+    ca_file: str | None = None
+    username: str | None = None
+    username_env: str | None = Field(None, pattern=ENV_NAME)
+    password_env: str | None = Field(None, pattern=ENV_NAME)
+    password_secret: str | None = Field(None, pattern=BLOCK_NAME)
+    sender: str = Field(alias="from", pattern=r"^[^@\s]+@[^@\s]+$")
+    to: list[Annotated[str, Field(pattern=r"^[^@\s]+@[^@\s]+$")]] = Field(min_length=1)
+    subject_prefix: str = "[pilotwatch]"
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    @model_validator(mode="after")
+    def _check(self) -> EmailChannel:
+        if (self.host is None) == (self.host_env is None):
+            raise ValueError("email: give exactly one of 'host' or 'host_env'")
+        if self.port is not None and self.port_env is not None:
+            raise ValueError("email: give either 'port' or 'port_env', not both")
+        if self.username and self.username_env:
+            raise ValueError("email: give either 'username' or 'username_env', not both")
+        pw = _ref("password", self.password_env, self.password_secret, required=False)
+        if pw and not (self.username or self.username_env):
+            raise ValueError("email: a password needs a username (or username_env)")
+        return self
+
+    def secret_refs(self) -> dict[str, SecretRef]:
+        refs: dict[str, SecretRef] = {}
+        if self.host_env:
+            refs["host"] = SecretRef(env=self.host_env)
+        if self.port_env:
+            refs["port"] = SecretRef(env=self.port_env)
+        if self.username_env:
+            refs["username"] = SecretRef(env=self.username_env)
+        pw = _ref("password", self.password_env, self.password_secret, required=False)
+        if pw:
+            refs["password"] = pw
+        return refs
+
+    def default_port(self) -> int:
+        return {"ssl": 465, "starttls": 587}.get(self.security, 25)
+
+
+class FileChannel(_Channel):
+    """Lines appended to a file (relative paths: beside the warehouse) or written to stdout (``-``)."""
+
+    type: Literal["file"]
+    path: str = "-"
+    format: Literal["text", "jsonl"] = "text"
+
+    def secret_refs(self) -> dict[str, SecretRef]:
+        return {}
+
+
+Channel = Annotated[WebhookChannel | EmailChannel | FileChannel, Field(discriminator="type")]
+
+
+# ---------------------------------------------------------------- subscriptions
+
+
+class Subscription(Strict):
+    """Which team gets which alerts on which channels. Empty filters mean "all"."""
+
+    team: str = Field(min_length=1)
+    channels: list[str] = Field(min_length=1)
+    bodies: list[str] = Field(default_factory=list)
+    factors: list[str] = Field(default_factory=list)
+    severities: list[Severity] = Field(default_factory=lambda: list(SEVERITIES), min_length=1)
+    rules: list[Literal["indicator_turned_negative", "factor_flipped", "verdict_changed", "behind_target",
+                        "stale_data"]] = Field(default_factory=list)
+
+    def matches(self, rule: str, body_code: str | None, factor: str | None, severity: str) -> bool:
+        """Alerts that concern no body (stale data) or no factor (verdicts) pass those filters."""
+        return (
+            severity in self.severities
+            and (not self.rules or rule in self.rules)
+            and (not self.bodies or body_code is None or body_code in self.bodies)
+            and (not self.factors or factor is None or factor in self.factors)
+        )
+
+
+class Links(Strict):
+    """Optional: a dashboard URL template for "where to look" (``{body_code}``, ``{indicator}``, ``{year}``)."""
+
+    dashboard: str | None = None
+
+
+class MonitoringConfig(Strict):
+    version: Literal[1] = 1
+    rules: Rules = Field(default_factory=Rules)
+    delivery: Retry = Field(default_factory=Retry)
+    channels: dict[Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]*$")], Channel] = Field(default_factory=dict)
+    subscriptions: list[Subscription] = Field(default_factory=list)
+    links: Links = Field(default_factory=Links)
+    #: Where the file was read from (set by ``load_config``).
+    source: str = ""
+
+    @model_validator(mode="after")
+    def _channels_exist(self) -> MonitoringConfig:
+        for s in self.subscriptions:
+            unknown = [c for c in s.channels if c not in self.channels]
+            if unknown:
+                raise ValueError(f"subscription {s.team!r}: unknown channel(s) {unknown}; defined: {sorted(self.channels)}")
+        return self
+
+    def retry_for(self, channel: str) -> Retry:
+        return self.channels[channel].retry or self.delivery
+
+    def routes(self, rule: str, body_code: str | None, factor: str | None, severity: str) -> dict[str, list[str]]:
+        """channel -> teams whose subscription matches the alert (one delivery per channel)."""
+        out: dict[str, list[str]] = {}
+        for s in self.subscriptions:
+            if s.matches(rule, body_code, factor, severity):
+                for c in s.channels:
+                    out.setdefault(c, [])
+                    if s.team not in out[c]:
+                        out[c].append(s.team)
+        return out
+
+
+class MonitoringConfigError(ValueError):
+    """The monitoring file is malformed; the message names the file and the offending key."""
+
+
+def _registry_problems(cfg: MonitoringConfig, reference: Path) -> list[str]:
+    """Body codes, factors and indicators named in the file must exist in the registry."""
+    bodies = set(pl.read_csv(reference / "bodies.csv", infer_schema_length=0)["body_code"])
+    ind = pl.read_csv(reference / "indicators.csv", infer_schema_length=0)
+    factors, indicators = set(ind["factor"]), set(ind["indicator"])
+    problems = []
+    for s in cfg.subscriptions:
+        problems += [f"subscription {s.team!r}: unknown body {b!r}" for b in s.bodies if b not in bodies]
+        problems += [f"subscription {s.team!r}: unknown factor {f!r} (known: {sorted(factors)})"
+                     for f in s.factors if f not in factors]
+    for rule in ("indicator_turned_negative", "behind_target"):
+        problems += [f"rules.{rule}.overrides: unknown indicator {i!r}"
+                     for i in getattr(cfg.rules, rule).overrides if i not in indicators]
+    for e in cfg.rules.stale_data.expected:
+        problems += [f"rules.stale_data.expected ({e.dataset}): unknown body {b!r}" for b in e.bodies if b not in bodies]
+    return problems
+
+
+def load_config(path: str | os.PathLike[str] | None = None, reference: Path | None = None) -> MonitoringConfig:
+    """Read and strictly validate a monitoring file (default: :func:`monitoring_path`)."""
+    p = monitoring_path(path)
+    try:
+        raw = yaml.safe_load(p.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise MonitoringConfigError(f"monitoring config {p}: cannot read: {exc}") from exc
+    if not isinstance(raw, dict):
+        raise MonitoringConfigError(f"monitoring config {p}: expected a mapping at the top level")
+    raw["source"] = str(p)
+    try:
+        cfg = MonitoringConfig.model_validate(raw)
+    except ValueError as exc:
+        raise MonitoringConfigError(f"monitoring config {p}: {exc}") from exc
+    problems = _registry_problems(cfg, reference or DATA_DIR / "reference")
+    if problems:
+        raise MonitoringConfigError(f"monitoring config {p}: " + "; ".join(problems))
+    return cfg

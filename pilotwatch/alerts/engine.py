@@ -1,0 +1,175 @@
+"""What a monitoring run does, independent of the orchestrator (``flows/monitor.py`` only wires it).
+
+1. :func:`evaluate`: read the warehouse, run every enabled rule, decide against the remembered
+   state which observations fire, store the new alerts and the state, and queue one delivery per
+   (alert, subscribed channel).
+2. :func:`deliver`: try every delivery that is not delivered yet — this run's and any earlier
+   run's leftovers — and log each attempt.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+
+import duckdb
+import polars as pl
+
+from pilotwatch.alerts import store
+from pilotwatch.alerts.channels import Attempt, ChannelResult, build_senders, deliver_all
+from pilotwatch.alerts.config import MonitoringConfig
+from pilotwatch.alerts.render import Alert
+from transforms import alert_rules as rules
+
+log = logging.getLogger("pilotwatch.alerts")
+
+
+def today() -> date:
+    return datetime.now(UTC).date()
+
+
+@dataclass
+class Evaluation:
+    observations: int = 0
+    alerts: list[dict[str, object]] = field(default_factory=list)
+    queued: int = 0
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Delivery:
+    delivered: int = 0
+    failed: int = 0
+    deferred: int = 0
+    undelivered: int = 0
+    by_channel: dict[str, Counter[str]] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+
+def observe(con: duckdb.DuckDBPyConnection, cfg: MonitoringConfig, as_of: date) -> tuple[pl.DataFrame, list[str]]:
+    """Every enabled rule's observations on the warehouse behind ``con``."""
+    r, dash, notes = cfg.rules, cfg.links.dashboard, []
+    values = store.values(con)
+    parts = [
+        rules.indicator_turned_negative(values, r.indicator_turned_negative, dash),
+        rules.behind_target(values, store.targets(con), r.behind_target, dash),
+        rules.stale_data(store.presence(con), r.stale_data, as_of, store.body_names(con), dash),
+    ]
+    if r.factor_flipped.enabled:
+        effects, note = store.factor_effects(con, r.factor_flipped.analysis_configuration)
+        if effects is None:
+            notes.append(note)
+        else:
+            if effects.height and r.factor_flipped.analysis_rule not in set(effects["rule"]):
+                notes.append(f"factor_flipped: mart.factor_effects has no rule {r.factor_flipped.analysis_rule!r} "
+                             f"(has {sorted(set(effects['rule']))})")
+            parts.append(rules.factor_flipped(effects, r.factor_flipped, dash))
+    if r.verdict_changed.enabled:
+        verdicts, note = store.verdicts(con, r.verdict_changed.analysis_configuration)
+        if verdicts is None:
+            notes.append(note)
+        else:
+            if verdicts.height and r.verdict_changed.analysis_rule not in set(verdicts["rule"]):
+                notes.append(f"verdict_changed: mart.verdicts has no rule {r.verdict_changed.analysis_rule!r} "
+                             f"(has {sorted(set(verdicts['rule']))})")
+            parts.append(rules.verdict_moved(verdicts, r.verdict_changed, dash))
+        grades, note = store.grades(con, r.verdict_changed.analysis_configuration)
+        if grades is None:
+            notes.append(note)
+        else:
+            parts.append(rules.grade_dropped(grades, r.verdict_changed, dash))
+    return pl.concat(parts), notes
+
+
+def evaluate(con: duckdb.DuckDBPyConnection, cfg: MonitoringConfig, as_of: date, run_id: str) -> Evaluation:
+    """Fire what is new, remember what was seen, queue deliveries for the subscribed channels."""
+    result = Evaluation()
+    observations, result.notes = observe(con, cfg, as_of)
+    result.observations = observations.height
+    fired, new_state = rules.decide(observations, store.state(con))
+    created = store.now()
+    ids = store.save_alerts(con, fired, new_state, run_id, created)
+
+    senders, missing = build_senders(cfg)
+    skipped: Counter[str] = Counter()
+    rows: list[tuple[int, str, str, str]] = []
+    for alert_id, r in zip(ids, fired.iter_rows(named=True), strict=True):
+        routes = cfg.routes(r["rule"], r["body_code"], r["factor"], r["severity"])
+        for channel, teams in routes.items():
+            if channel in missing and cfg.channels[channel].optional:
+                skipped[channel] += 1
+                continue
+            rows.append((alert_id, channel, cfg.channels[channel].type, ", ".join(teams)))
+        result.alerts.append({"alert_id": alert_id, "rule": r["rule"], "body_code": r["body_code"],
+                              "subject": r["subject"], "year": r["year"], "severity": r["severity"],
+                              "channels": sorted(routes)})
+        if not routes:
+            result.notes.append(f"alert {alert_id} ({r['dedup_key']}) matches no subscription")
+    for channel, n in sorted(skipped.items()):
+        result.notes.append(f"optional channel {channel} skipped for {n} alert(s): {missing[channel]}")
+    result.queued = store.queue(con, rows, created)
+    return result
+
+
+def deliver(con: duckdb.DuckDBPyConnection, cfg: MonitoringConfig, run_id: str) -> Delivery:
+    """Send every undelivered (alert, channel), one worker per channel; log every attempt."""
+    out = Delivery()
+    queues: dict[str, list[Alert]] = defaultdict(list)
+    for channel, alert in store.undelivered(con):
+        queues[channel].append(alert)
+    senders, missing = build_senders(cfg)
+    results: list[ChannelResult] = []
+    for channel, alerts in queues.items():
+        if channel not in cfg.channels:
+            out.notes.append(f"{len(alerts)} undelivered alert(s) for channel {channel}, which is no longer "
+                             "in the monitoring config (see mart.alert_deliveries)")
+        elif channel in missing:
+            res = ChannelResult(channel)
+            if cfg.channels[channel].optional:  # queued while it was configured; wait until it is again
+                res.deferred = {a.alert_id: f"deferred: channel {channel} is {missing[channel]}" for a in alerts}
+            else:
+                t = store.now()
+                res.attempts = [Attempt(a.alert_id, channel, t, t, False, missing[channel]) for a in alerts]
+                res.failed = {a.alert_id: missing[channel] for a in alerts}
+                log.error("channel %s: %s (%d alert(s) undelivered)", channel, missing[channel], len(alerts))
+            results.append(res)
+    results += deliver_all({c: a for c, a in queues.items() if c in senders}, senders, cfg)
+    store.record(con, results, run_id)
+    for res in results:
+        out.delivered += len(res.delivered)
+        out.failed += len(res.failed)
+        out.deferred += len(res.deferred)
+        out.by_channel[res.channel] = Counter(delivered=len(res.delivered), failed=len(res.failed),
+                                              deferred=len(res.deferred))
+    out.undelivered = store.undelivered_count(con)
+    return out
+
+
+def delivery_counts(dl: Delivery | None) -> dict[str, int | None]:
+    if dl is None:
+        return {"delivered": None, "failed": None, "deferred": None, "undelivered": None}
+    return {"delivered": dl.delivered, "failed": dl.failed, "deferred": dl.deferred, "undelivered": dl.undelivered}
+
+
+def summary(run_id: str, ev: Evaluation | None, dl: Delivery | None) -> str:
+    lines = []
+    if ev is not None:
+        by_rule = Counter(str(a["rule"]) for a in ev.alerts)
+        rules_text = ", ".join(f"{n} {r}" for r, n in sorted(by_rule.items()))
+        lines.append(f"monitor: {len(ev.alerts)} new alert(s){' (' + rules_text + ')' if rules_text else ''} "
+                     f"from {ev.observations} observations; {ev.queued} deliveries queued; run {run_id}")
+        if dl is None:
+            lines.append("  deliveries are sent once this refresh has published")
+    if dl is not None:
+        if ev is None:
+            lines.append(f"alerts: delivering what is not delivered yet; run {run_id}")
+        for channel, c in sorted(dl.by_channel.items()):
+            lines.append(f"  {channel:<24} delivered {c['delivered']:>3}  failed {c['failed']:>3}  "
+                         f"deferred {c['deferred']:>3}")
+        if dl.undelivered:
+            lines.append(f"  {dl.undelivered} deliveries still undelivered: `pilotwatch alerts --undelivered` "
+                         "(re-sent by the next run)")
+    lines += [f"  note: {n}" for n in (ev.notes if ev else []) + (dl.notes if dl else [])]
+    return "\n".join(lines)

@@ -1,0 +1,272 @@
+"""Warehouse side of monitoring: read what the rules need, write alerts, state, deliveries, attempts.
+
+The analysis views (``mart.factor_effects``, ``mart.verdicts``, ``mart.grades``) belong to the
+analysis flows; they are read by name and their columns are looked up, so monitoring keeps working
+(with those rules skipped and a note) on a warehouse where the analysis has not run.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, date, datetime
+
+import duckdb
+import polars as pl
+
+from pilotwatch.alerts.channels import ChannelResult
+from pilotwatch.alerts.render import Alert
+from transforms.alert_rules import (
+    EFFECT_COLUMNS,
+    GRADE_COLUMNS,
+    PRESENCE_COLUMNS,
+    STATE_SCHEMA,
+    TARGET_COLUMNS,
+    VALUE_COLUMNS,
+    VERDICT_COLUMNS,
+)
+from warehouse import frame, one
+
+
+def now() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def view_columns(con: duckdb.DuckDBPyConnection, name: str) -> list[str] | None:
+    """Columns of table or view ``schema.name``, or None when it does not exist."""
+    schema, _, table = name.partition(".")
+    rows = con.execute(
+        "SELECT column_name FROM information_schema.columns WHERE table_schema = ? AND table_name = ? "
+        "ORDER BY ordinal_position", [schema, table]).fetchall()
+    return [r[0] for r in rows] or None
+
+
+def _first(cols: list[str], *names: str) -> str | None:
+    return next((n for n in names if n in cols), None)
+
+
+# ---------------------------------------------------------------- rule inputs
+
+
+def values(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
+    """One value per body-year-indicator (published preferred over derived), with provenance."""
+    return frame(con, """
+        SELECT v.body_code, v.body_name, v.body_kind, v.year, v.factor, v.indicator, i.name AS indicator_name,
+               i.role, v.value, v.unit, v.direction, v.load_id, l.source_uri
+        FROM mart.indicator_values v
+        JOIN core.indicators i USING (indicator)
+        LEFT JOIN meta.loads l USING (load_id)
+        QUALIFY row_number() OVER (PARTITION BY v.body_code, v.indicator, v.year
+                                   ORDER BY (v.basis = 'published') DESC) = 1
+        ORDER BY v.body_code, v.indicator, v.year""").select(VALUE_COLUMNS)
+
+
+def targets(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
+    return frame(con, "SELECT body_code, year, indicator, value AS target, load_id AS target_load_id "
+                      "FROM mart.targets").select(TARGET_COLUMNS)
+
+
+def presence(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
+    """Which dataset-year-body combinations the warehouse holds (macro series have no body)."""
+    return frame(con, """
+        SELECT DISTINCT dataset, year, body_code FROM core.indicator_facts
+        UNION SELECT DISTINCT dataset, year, body_code FROM core.targets
+        UNION SELECT DISTINCT dataset, year, NULL::VARCHAR FROM core.macro_series""").select(PRESENCE_COLUMNS)
+
+
+def body_names(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    return dict(con.execute("SELECT body_code, name_en FROM core.bodies").fetchall())
+
+
+def _analysis_filter(cols: list[str], configuration: str) -> tuple[str, list[object]]:
+    col = _first(cols, "configuration", "config", "config_name")
+    return (f"WHERE x.{col} = ?", [configuration]) if col else ("", [])
+
+
+def _year_expr(cols: list[str]) -> str:
+    """The year an analysis row speaks for: its own column, the newest year of its inputs, or else the
+    body's newest data year."""
+    col = _first(cols, "year", "end_year", "year_to", "to_year", "last_year")
+    if col:
+        return f"x.{col}::INTEGER"
+    newest = "(SELECT max(year) FROM core.indicator_facts f WHERE f.body_code = x.body_code)"
+    if "inputs" in cols:
+        return f"coalesce(list_max(list_transform(x.inputs, lambda i: i.year))::INTEGER, {newest})"
+    return newest
+
+
+def factor_effects(con: duckdb.DuckDBPyConnection, configuration: str) -> tuple[pl.DataFrame | None, str]:
+    cols = view_columns(con, "mart.factor_effects")
+    if not cols:
+        return None, "mart.factor_effects not found (analysis not run): factor_flipped skipped"
+    where, params = _analysis_filter(cols, configuration)
+    f = frame(con, f"""
+        SELECT x.body_code, b.name_en AS body_name, x.factor, x.rule, x.effect::VARCHAR AS effect,
+               {_year_expr(cols)} AS year
+        FROM mart.factor_effects x LEFT JOIN core.bodies b USING (body_code) {where}""", params)
+    # several years per body-factor-rule: the newest one is the current effect
+    f = f.sort("year", nulls_last=False).unique(["body_code", "factor", "rule"], keep="last", maintain_order=True)
+    return f.select(EFFECT_COLUMNS), ""
+
+
+def verdicts(con: duckdb.DuckDBPyConnection, configuration: str) -> tuple[pl.DataFrame | None, str]:
+    cols = view_columns(con, "mart.verdicts")
+    if not cols:
+        return None, "mart.verdicts not found (analysis not run): verdict_changed (H1) skipped"
+    where, params = _analysis_filter(cols, configuration)
+    year = _year_expr(cols)
+    negatives = ("list_sort(list_distinct(flatten(list(x.negative_factors))))" if "negative_factors" in cols
+                 else "[]::VARCHAR[]")
+    f = frame(con, f"""
+        SELECT x.body_code, any_value(b.name_en) AS body_name, x.rule, {negatives} AS negative_factors,
+               CASE WHEN bool_or(x.hypothesis = 'H1' AND x.supported) THEN 'H1'
+                    WHEN bool_or(x.hypothesis = 'H0' AND x.supported) THEN 'H0'
+                    WHEN bool_or(x.hypothesis = 'H0' AND NOT x.supported) THEN 'H1'
+                    WHEN bool_or(x.hypothesis = 'H1' AND NOT x.supported) THEN 'H0' END AS verdict,
+               max({year}) AS year
+        FROM mart.verdicts x LEFT JOIN core.bodies b USING (body_code) {where}
+        GROUP BY x.body_code, x.rule""", params)
+    return f.select(VERDICT_COLUMNS), ""
+
+
+def grades(con: duckdb.DuckDBPyConnection, configuration: str) -> tuple[pl.DataFrame | None, str]:
+    cols = view_columns(con, "mart.grades")
+    if not cols:
+        return None, "mart.grades not found (analysis not run): grade-band drops skipped"
+    band = _first(cols, "band", "grade", "grade_band")
+    year = _first(cols, "year")
+    if not band or not year:
+        return None, f"mart.grades has no year/band columns ({', '.join(cols)}): grade-band drops skipped"
+    score = _first(cols, "score", "value", "effectiveness")
+    where, params = _analysis_filter(cols, configuration)
+    where = f"{where} {'AND' if where else 'WHERE'} b.kind = 'body'"  # pilot bodies, not the averages
+    indicator = "x.indicator" if "indicator" in cols else "'overall_effectiveness'"
+    f = frame(con, f"""
+        SELECT x.body_code, b.name_en AS body_name, {indicator} AS indicator, x.{year}::INTEGER AS year,
+               x.{band}::VARCHAR AS band, {f'x.{score}::DOUBLE' if score else 'NULL::DOUBLE'} AS score
+        FROM mart.grades x LEFT JOIN core.bodies b USING (body_code) {where}""", params)
+    return f.select(GRADE_COLUMNS), ""
+
+
+def state(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
+    return frame(con, "SELECT state_key, rule, observed, firing, fingerprint FROM core.alert_state").cast(
+        STATE_SCHEMA)  # type: ignore[arg-type]
+
+
+# ---------------------------------------------------------------- writing
+
+
+def save_alerts(con: duckdb.DuckDBPyConnection, fired: pl.DataFrame, new_state: pl.DataFrame, run_id: str,
+                created_at: datetime) -> list[int]:
+    """Insert the fired alerts and upsert the rule state, in one transaction; return the new ids."""
+    ids: list[int] = []
+    con.execute("BEGIN TRANSACTION")
+    try:
+        last_ids: dict[str, int] = {}
+        for r in fired.iter_rows(named=True):
+            (alert_id,) = one(con, "SELECT nextval('core.alert_id_seq')")  # type: ignore[misc]
+            ids.append(int(alert_id))
+            last_ids[r["state_key"]] = int(alert_id)
+            con.execute(
+                "INSERT INTO core.alerts VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [alert_id, r["dedup_key"], r["rule"], r["body_code"], r["factor"], r["indicator"], r["subject"],
+                 r["year"], r["previous_value"], r["value"], r["previous_label"], r["value_label"], r["severity"],
+                 r["message"], r["details"], run_id, created_at],
+            )
+        if new_state.height:
+            upd = new_state.with_columns(
+                last_alert_id=pl.Series([last_ids.get(k) for k in new_state["state_key"]], dtype=pl.Int64),
+                updated_at=pl.lit(created_at),
+            )
+            con.register("_alert_state", upd)
+            try:
+                con.execute("""
+                    INSERT INTO core.alert_state BY NAME
+                    SELECT state_key, rule, observed, firing, fingerprint, last_alert_id, updated_at FROM _alert_state
+                    ON CONFLICT (state_key) DO UPDATE SET
+                        observed = excluded.observed, firing = excluded.firing, fingerprint = excluded.fingerprint,
+                        last_alert_id = coalesce(excluded.last_alert_id, core.alert_state.last_alert_id),
+                        updated_at = excluded.updated_at""")
+            finally:
+                con.unregister("_alert_state")
+        con.execute("COMMIT")
+    except Exception:
+        con.execute("ROLLBACK")
+        raise
+    return ids
+
+
+def queue(con: duckdb.DuckDBPyConnection, rows: list[tuple[int, str, str, str]], queued_at: datetime) -> int:
+    """Queue deliveries ``(alert_id, channel, channel_type, teams)``; an existing one is left alone."""
+    for alert_id, channel, kind, teams in rows:
+        con.execute(
+            "INSERT INTO meta.alert_deliveries (alert_id, channel, channel_type, teams, status, attempts, queued_at) "
+            "VALUES (?, ?, ?, ?, 'pending', 0, ?) ON CONFLICT DO NOTHING",
+            [alert_id, channel, kind, teams, queued_at],
+        )
+    return len(rows)
+
+
+def undelivered(con: duckdb.DuckDBPyConnection) -> list[tuple[str, Alert]]:
+    """Every (channel, alert) not delivered yet, oldest alert first."""
+    rows = con.execute("""
+        SELECT d.channel, a.alert_id, a.rule, a.severity, a.message, a.created_at, a.dedup_key, a.body_code,
+               a.factor, a.indicator, a.subject, a.year, a.previous_value, a.value, a.previous_label,
+               a.value_label, a.details
+        FROM meta.alert_deliveries d JOIN core.alerts a USING (alert_id)
+        WHERE d.status <> 'delivered'
+        ORDER BY a.alert_id, d.channel""").fetchall()
+    out = []
+    for r in rows:
+        details = json.loads(r[16]) if r[16] else {}
+        out.append((r[0], Alert(*r[1:16], details=details)))
+    return out
+
+
+def record(con: duckdb.DuckDBPyConnection, results: list[ChannelResult], run_id: str) -> None:
+    """Log every attempt and update each delivery's status, attempts and last error."""
+    con.execute("BEGIN TRANSACTION")
+    try:
+        for res in results:
+            for a in res.attempts:
+                (n,) = one(con, "SELECT attempts + 1 FROM meta.alert_deliveries WHERE alert_id = ? AND channel = ?",
+                           [a.alert_id, a.channel]) or (1,)
+                con.execute("INSERT INTO meta.alert_delivery_attempts VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                            [a.alert_id, a.channel, n, run_id, a.started_at, a.finished_at, a.ok, a.detail])
+                con.execute(
+                    "UPDATE meta.alert_deliveries SET attempts = attempts + 1, last_attempt_at = ?, "
+                    "status = CASE WHEN ? THEN 'delivered' ELSE 'failed' END, "
+                    "delivered_at = CASE WHEN ? THEN ? ELSE delivered_at END, "
+                    "last_error = CASE WHEN ? THEN last_error ELSE ? END "
+                    "WHERE alert_id = ? AND channel = ?",
+                    [a.finished_at, a.ok, a.ok, a.finished_at, a.ok, a.detail, a.alert_id, a.channel],
+                )
+            for alert_id, why in res.deferred.items():
+                con.execute("UPDATE meta.alert_deliveries SET last_error = ? WHERE alert_id = ? AND channel = ?",
+                            [why, alert_id, res.channel])
+        con.execute("COMMIT")
+    except Exception:
+        con.execute("ROLLBACK")
+        raise
+
+
+def record_run(con: duckdb.DuckDBPyConnection, run_id: str, *, as_of: date, config: str, started_at: datetime,
+               notes: list[str], **counts: int) -> None:
+    """Write (or complete) the run's row in meta.monitor_runs.
+
+    A run evaluates and then delivers, each phase in its own warehouse session; the second phase
+    adds its counts to the row the first one wrote. A delivery-only run (``flows.monitor.deliver``,
+    which the refresh calls after publishing) has a row of its own with no observations.
+    """
+    row = one(con, "SELECT notes FROM meta.monitor_runs WHERE run_id = ?", [run_id])
+    if row is None:
+        con.execute("INSERT INTO meta.monitor_runs (run_id, started_at, as_of, config) VALUES (?, ?, ?, ?)",
+                    [run_id, started_at, as_of, config])
+    text = "; ".join([n for n in [row[0] if row else None, *notes] if n]) or None
+    sets = ", ".join(f"{k} = ?" for k in counts)
+    con.execute(f"UPDATE meta.monitor_runs SET finished_at = ?, notes = ?{', ' + sets if sets else ''} "
+                "WHERE run_id = ?", [now(), text, *counts.values(), run_id])
+
+
+def undelivered_count(con: duckdb.DuckDBPyConnection) -> int:
+    (n,) = one(con, "SELECT count(*) FROM meta.alert_deliveries WHERE status <> 'delivered'") or (0,)
+    return int(n)
