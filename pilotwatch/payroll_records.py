@@ -61,6 +61,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Generic, TypeVar
 
 import duckdb
 import pandera.polars as pa
@@ -78,6 +79,7 @@ from transforms.registry import resolve_bodies
 from warehouse import frame, one, sql
 
 log = logging.getLogger("pilotwatch.payroll_records")
+T = TypeVar("T")
 
 DATASET = "payroll_records"
 SOURCE_ID = "adhoc"
@@ -119,16 +121,16 @@ _KIND = {"DECIMAL(14,2)": "a number", "SMALLINT": "a whole number", "DATE": "a d
          "BOOLEAN": "true or false"}
 
 
-class _Background:
+class _Background(Generic[T]):
     """Run ``fn`` in a thread; ``join()`` returns its result or raises its exception."""
 
-    def __init__(self, fn: Callable[[], pl.DataFrame]) -> None:
-        self._result: pl.DataFrame | None = None
+    def __init__(self, fn: Callable[[], T], name: str) -> None:
+        self._result: T | None = None
         self._error: BaseException | None = None
-        self._thread = threading.Thread(target=self._run, args=(fn,), name="pilotwatch-pandera", daemon=True)
+        self._thread = threading.Thread(target=self._run, args=(fn,), name=f"pilotwatch-{name}", daemon=True)
         self._thread.start()
 
-    def _run(self, fn: Callable[[], pl.DataFrame]) -> None:
+    def _run(self, fn: Callable[[], T]) -> None:
         try:
             self._result = fn()
         except BaseException as exc:  # noqa: BLE001 - handed to the caller in join()
@@ -137,7 +139,7 @@ class _Background:
     def wait(self) -> None:
         self._thread.join()
 
-    def join(self) -> pl.DataFrame:
+    def join(self) -> T:
         self._thread.join()
         if self._error is not None:
             raise self._error
@@ -447,49 +449,82 @@ class _Load:
 
     def _run(self, workdir: Path) -> RecordsResult:
         con = self.con
-        prev = None
-        if self.source.kind == "http" and not self.force:
-            row = one(con, "SELECT etag, last_modified, sha256 FROM meta.source_state WHERE source_uri = ?", [self.uri])
-            prev = dict(zip(("etag", "last_modified", "sha256"), row, strict=True)) if row else None
-        try:
-            self.got, path = fetch_to_path(self.source, self.catalogue, workdir, prev)
-        except SourceError as exc:
-            return self.fail(str(exc))
-        self.sha = self.got.sha256
-        self._lap("fetch")
-        last = one(con, sql("last_loaded_sha"), [SOURCE_ID, DATASET, self.years_key])
-        if not self.force and (self.got.not_modified or (last and last[0] == self.sha)):
-            self.result.status, self.result.message = "unchanged", "source unchanged since the last load"
-            self.record()
-            return self.result
+        # A local file loaded from this path for the first time (or forced) has nothing to be compared
+        # with before reading it: its sha256 is computed while DuckDB stages it.
+        overlap = self.source.kind == "file" and (self.force or not self._loaded_before())
+        hashing: _Background[Fetched] | None = None
+        if overlap:
+            hashing = _Background(lambda: fetch_to_path(self.source, self.catalogue, workdir)[0], "sha256")
+            path: Path | None = Path(self.catalogue.location(self.source))
+        else:
+            prev = None
+            if self.source.kind == "http" and not self.force:
+                row = one(con, "SELECT etag, last_modified, sha256 FROM meta.source_state WHERE source_uri = ?",
+                          [self.uri])
+                prev = dict(zip(("etag", "last_modified", "sha256"), row, strict=True)) if row else None
+            try:
+                self.got, path = fetch_to_path(self.source, self.catalogue, workdir, prev)
+            except SourceError as exc:
+                return self.fail(str(exc))
+            self._lap("fetch")
+            if self._unchanged():
+                return self.result
         assert path is not None
         con.execute(f"ATTACH {_lit(str(workdir / 'stage.duckdb'))} AS {self.stage}")
+        problem = None
         try:
             layout = _csv_layout(path, self.uri) if self.fmt == "csv" else _parquet_layout(con, path, self.uri)
             self._stage(layout)
         except SourceError as exc:
-            return self.fail(str(exc))
-        except duckdb.Error as exc:
-            return self.fail(f"source {SOURCE_ID} ({self.uri}): cannot read the {self.fmt.upper()} file: {exc}")
-        self._lap("stage")
-        self._views()
-        self._ensure_rates()
-        self._check_sql()
-        self._lap("validate_sql")
-        # pandera (Python, one core) runs beside DuckDB's uniqueness pass and the id hashing
-        pandera = _Background(self._check_pandera)
+            problem = str(exc)
+        except (duckdb.Error, OSError) as exc:
+            problem = f"source {SOURCE_ID} ({self.uri}): cannot read the {self.fmt.upper()} file: {exc}"
+        if hashing is not None:
+            try:
+                self.got = hashing.join()  # a missing or empty file says so here, before the reader's message
+            except SourceError as exc:
+                return self.fail(str(exc))
+            self._lap("stage_and_sha256")
+            if self._unchanged():  # the same bytes were loaded from another path
+                return self.result
+        else:
+            self._lap("stage")
+        if problem:
+            return self.fail(problem)
+        # pandera (Python, one core) runs beside everything DuckDB does until the uniqueness check
+        pandera = _Background(self._check_pandera, "pandera")
         try:
+            self._views()
+            self._ensure_rates()
+            self._check_sql()
+            self._lap("validate_sql")
             self._dup_candidates()
             self._hash_ids()
+            self._lap("validate_unique_hash_ids")
         except BaseException:
             pandera.wait()  # never leave the thread reading through a connection about to close
             raise
-        self._lap("validate_unique_hash_ids")
         self._add_rejects(pandera.join())
         self._lap("validate_pandera_wait")
         self._check_unique()
         self._lap("validate_unique")
         return self._write()
+
+    def _loaded_before(self) -> bool:
+        row = one(self.con, "SELECT 1 FROM meta.loads WHERE dataset = ? AND source_uri = ? "
+                            "AND status IN ('loaded', 'unchanged') LIMIT 1", [DATASET, self.uri])
+        return row is not None
+
+    def _unchanged(self) -> bool:
+        """Record an ``unchanged`` load when the source is what the last successful load read."""
+        assert self.got is not None
+        self.sha = self.got.sha256
+        last = one(self.con, sql("last_loaded_sha"), [SOURCE_ID, DATASET, self.years_key])
+        if self.force or not (self.got.not_modified or (last and last[0] == self.sha)):
+            return False
+        self.result.status, self.result.message = "unchanged", "source unchanged since the last load"
+        self.record()
+        return True
 
     # -- stage -----------------------------------------------------------------------------
 

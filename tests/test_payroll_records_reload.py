@@ -58,3 +58,19 @@ def test_year_filter_loads_one_year(records_env: Path, tmp_path: Path) -> None: 
     r = ingest_records(str(write_csv(tmp_path / "two_years.csv", rows)), year=2018)
     assert (r.status, r.rows_accepted, r.rows_skipped, r.years) == ("loaded", 3, 16, [2018])
     assert query(records_env, "SELECT DISTINCT year FROM core.payroll_records") == [(2018,)]
+
+
+def test_the_same_bytes_under_another_name_are_unchanged(records_env: Path, tmp_path: Path) -> None:  # noqa: F811
+    first = write_csv(tmp_path / "hand.csv", HAND_ROWS)
+    assert ingest_records(str(first)).status == "loaded"
+    copy = tmp_path / "copy_of_hand.csv"
+    copy.write_bytes(first.read_bytes())
+    r = ingest_records(str(copy))  # read and hashed at once (a new path), then recognised by its sha256
+    assert (r.status, r.message) == ("unchanged", "source unchanged since the last load")
+    assert query(records_env, "SELECT count(*) FROM core.payroll_records") == [(16,)]
+
+
+def test_a_missing_file_is_a_failed_load(records_env: Path, tmp_path: Path) -> None:  # noqa: F811
+    r = ingest_records(str(tmp_path / "nowhere.csv"))
+    assert r.status == "failed" and "file not found" in r.message
+    assert query(records_env, "SELECT status, dataset FROM mart.loads") == [("failed", "payroll_records")]
