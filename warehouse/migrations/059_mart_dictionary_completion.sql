@@ -5,8 +5,6 @@
 -- every other migration on a new warehouse, so when you document one of these columns yourself,
 -- delete its line here (or your text would be overwritten by this one).
 
-COMMENT ON VIEW mart.bodies IS 'The body and peer-group registry (data/reference/bodies.csv): stable codes, names in English, Russian and Kazakh, level, peer group and pilot status. A new body is a row in that file.';
-
 COMMENT ON COLUMN mart.analysis_runs.started_at IS 'When it started (UTC).';
 COMMENT ON COLUMN mart.analysis_runs.finished_at IS 'When it finished (UTC); null while running.';
 COMMENT ON COLUMN mart.analysis_runs.inflation_series IS 'Macro series the standard-mode costs were indexed with (-> mart.macro); null for a constant rate.';
