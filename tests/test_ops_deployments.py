@@ -13,7 +13,7 @@ import yaml
 
 from pilotwatch import PROJECT_ROOT, deployments
 
-WANTED = {"annual-refresh", "backfill", "analysis-recompute", "survey-analysis"}
+WANTED = {"annual-refresh", "backfill", "analysis-recompute", "survey-analysis", "monitoring"}
 
 
 def test_prefect_yaml_is_valid() -> None:
