@@ -48,6 +48,12 @@ class Delivery:
     notes: list[str] = field(default_factory=list)
 
 
+def _unknown_rule(frame: pl.DataFrame, wanted: str, rule: str, view: str) -> list[str]:
+    """A note when the configured analysis rule is not among those the analysis published (a typo)."""
+    known = sorted(set(frame["rule"]))
+    return [f"{rule}: {view} has no rule {wanted!r} (has {known})"] if known and wanted not in known else []
+
+
 def observe(con: duckdb.DuckDBPyConnection, cfg: MonitoringConfig, as_of: date) -> tuple[pl.DataFrame, list[str]]:
     """Every enabled rule's observations on the warehouse behind ``con``."""
     r, dash, notes = cfg.rules, cfg.links.dashboard, []
@@ -62,18 +68,14 @@ def observe(con: duckdb.DuckDBPyConnection, cfg: MonitoringConfig, as_of: date) 
         if effects is None:
             notes.append(note)
         else:
-            if effects.height and r.factor_flipped.analysis_rule not in set(effects["rule"]):
-                notes.append(f"factor_flipped: mart.factor_effects has no rule {r.factor_flipped.analysis_rule!r} "
-                             f"(has {sorted(set(effects['rule']))})")
+            notes += _unknown_rule(effects, r.factor_flipped.analysis_rule, "factor_flipped", "mart.factor_effects")
             parts.append(rules.factor_flipped(effects, r.factor_flipped, dash))
     if r.verdict_changed.enabled:
         verdicts, note = store.verdicts(con, r.verdict_changed.analysis_configuration)
         if verdicts is None:
             notes.append(note)
         else:
-            if verdicts.height and r.verdict_changed.analysis_rule not in set(verdicts["rule"]):
-                notes.append(f"verdict_changed: mart.verdicts has no rule {r.verdict_changed.analysis_rule!r} "
-                             f"(has {sorted(set(verdicts['rule']))})")
+            notes += _unknown_rule(verdicts, r.verdict_changed.analysis_rule, "verdict_changed", "mart.verdicts")
             parts.append(rules.verdict_moved(verdicts, r.verdict_changed, dash))
         grades, note = store.grades(con, r.verdict_changed.analysis_configuration)
         if grades is None:
