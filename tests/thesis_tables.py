@@ -4,7 +4,6 @@ bundled CSV files, so tests compare the warehouse with the thesis itself, not wi
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 from pilotwatch import PROJECT_ROOT
 
