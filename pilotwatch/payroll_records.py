@@ -435,6 +435,9 @@ class _Load:
             with bounded_memory(self.con):
                 return self._run(workdir)
         finally:
+            for t in ("rows", "ids"):  # dropped first, so that detaching has nothing to checkpoint
+                with contextlib.suppress(duckdb.Error):
+                    self.con.execute(f"DROP TABLE IF EXISTS {self.stage}.{t}")
             with contextlib.suppress(duckdb.Error):
                 self.con.execute(f"DETACH DATABASE IF EXISTS {self.stage}")
             for t in ("_pr_rows", "_pr_rows_numbered"):
