@@ -10,28 +10,31 @@ strings): 100,000 civil servants x 12 months x 10 years is 12 million rows, over
 Every step here is out of core, so memory is bounded by ``PILOTWATCH_DUCKDB_MEMORY`` (default 1GB
 for DuckDB) plus one validation chunk in Python, whatever the file size:
 
-1. **fetch** — a file is read where it is (sha256 streamed); a URL is streamed to a private temporary
-   directory (``pilotwatch.sources.fetch.fetch_to_path``: retries, size cap, conditional GET). An
-   unchanged file (same sha256 as the last successful load) is not loaded again.
+1. **fetch** — a file is read where it is; a URL is streamed to a private temporary directory
+   (``pilotwatch.sources.fetch.fetch_to_path``: retries, size cap, conditional GET). An unchanged
+   file (same sha256 as the last successful load) is not loaded again; a file read from a path for
+   the first time is hashed while DuckDB stages it.
 2. **stage** — DuckDB's own reader parses the file in parallel straight into a table of a scratch
-   database in that temporary directory (never the warehouse file: it holds the ids as delivered).
-   Values that do not parse (a salary "twelve thousand", a month "2019-13") are caught with the
-   line and column — for CSV by ``read_csv(store_rejects=true)``, for Parquet by ``TRY_CAST``.
+   database in that temporary directory (never the warehouse file: it holds the ids as delivered;
+   uncompressed, as it is read a few times and deleted). Values that do not parse (a salary
+   "twelve thousand", a month "2019-13") are caught with the line and column — for CSV by
+   ``read_csv(store_rejects=true)``, for Parquet text columns by ``TRY_CAST``.
 3. **validate** — in SQL: a missing id, a body nobody knows (codes and every registered alias are
-   accepted; see ``synthetic`` below), USD without an exchange rate for its year; with pandera
-   (``schemas/payroll_records.py``) on bounded chunks: categories, ranges, dates; and in SQL again,
-   one row per employee, body and month (an exact repeat keeps the first row, disagreeing rows are
-   all refused). pandera's own multi-column ``unique`` is not used: it needs the whole frame in
-   memory and dominates validation time at this size (``benchmarks/payroll_ingest.py``).
+   accepted; see synthetic bodies below), USD without an exchange rate for its year; with pandera
+   (``schemas/payroll_records.py``) on chunks streamed from DuckDB, in a thread beside DuckDB's own
+   work: categories, ranges, dates; and one row per employee, body and month (one ``GROUP BY`` over
+   a hash of the key; an exact repeat keeps the first row, disagreeing rows are all refused).
+   pandera's own multi-column ``unique`` is not used: it needs the whole frame in memory (2.6 GB for
+   12 million rows; ``benchmarks/payroll_ingest.py --design``).
 4. **pseudonymise** — every distinct id is hashed once: hex HMAC-SHA256 with the secret salt
    ``PILOTWATCH_ID_SALT`` (an id that arrives as 64 hex digits is taken as already hashed). Only the
    hash is stored, mapped to a compact ``employee_key``; columns other than the record's own (a name,
    say) are never read into the warehouse, and quarantined rows show the hash, not the id.
 5. **load** — one transaction: refused rows to ``core.quarantine`` with reasons (at most
    ``QUARANTINE_LIMIT`` listed, then one line counting the rest), the body-years in the file replace
-   the stored ones (delete + insert; no composite primary key, which would make the bulk insert
-   several times slower), the audit row in ``meta.loads``. More than ``max_reject_share`` (20 %)
-   refused: nothing but the quarantine and the audit is written.
+   the stored ones (delete + insert; no composite primary key, which made the bulk insert 15 times
+   slower), the audit row in ``meta.loads``. More than ``max_reject_share`` (20 %) refused: nothing
+   but the quarantine and the audit is written.
 6. **derive** — ``derive()``: SQL reduces the records to small summaries; the definitions live in
    ``transforms/payroll_aggregates.py``.
 
