@@ -71,6 +71,8 @@ def child(mode: str, path: str, db: str) -> dict[str, object]:
     import duckdb
 
     fmt = "parquet" if path.endswith(".parquet") else "csv"
+    for leftover in (Path(db), Path(db + ".wal")) if db else ():  # from an interrupted run
+        leftover.unlink(missing_ok=True)
     reader = f"read_parquet('{path}')" if fmt == "parquet" else f"read_csv('{path}', ignore_errors=true)"
     if mode == "baseline":
         con = duckdb.connect(db)

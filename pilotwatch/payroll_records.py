@@ -24,7 +24,7 @@ for DuckDB) plus one validation chunk in Python, whatever the file size:
    (``schemas/payroll_records.py``) on chunks streamed from DuckDB, in a thread beside DuckDB's own
    work: categories, ranges, dates; and one row per employee, body and month (one ``GROUP BY`` over
    a hash of the key; an exact repeat keeps the first row, disagreeing rows are all refused).
-   pandera's own multi-column ``unique`` is not used: it needs the whole frame in memory (2.6 GB for
+   pandera's own multi-column ``unique`` is not used: it needs the whole frame in memory (2.6-3 GB for
    12 million rows; ``benchmarks/payroll_ingest.py --design``).
 4. **pseudonymise** — every distinct id is hashed once: hex HMAC-SHA256 with the secret salt
    ``PILOTWATCH_ID_SALT`` (an id that arrives as 64 hex digits is taken as already hashed). Only the
@@ -32,7 +32,7 @@ for DuckDB) plus one validation chunk in Python, whatever the file size:
    say) are never read into the warehouse, and quarantined rows show the hash, not the id.
 5. **load** — one transaction: refused rows to ``core.quarantine`` with reasons (at most
    ``QUARANTINE_LIMIT`` listed, then one line counting the rest), the body-years in the file replace
-   the stored ones (delete + insert; no composite primary key, which made the bulk insert 15 times
+   the stored ones (delete + insert; no composite primary key, which made the bulk insert 9-15 times
    slower), the audit row in ``meta.loads``. More than ``max_reject_share`` (20 %) refused: nothing
    but the quarantine and the audit is written.
 6. **derive** — ``derive()``: SQL reduces the records to small summaries; the definitions live in

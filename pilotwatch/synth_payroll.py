@@ -39,13 +39,15 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
+from schemas.payroll_records import POSITION_CATEGORIES
+
 #: Column order of a payroll records file (the canonical names ``pilotwatch ingest payroll_records`` reads).
 COLUMNS = [
     "employee_id", "body_code", "position_category", "grade", "month", "base_salary", "bonus",
     "other_pay", "currency", "hire_date", "leave_date", "status", "pilot",
 ]
-#: Position categories, from the top; comparable between central and local bodies.
-CATEGORIES = ["head_of_department", "deputy_head", "chief_specialist", "leading_specialist", "specialist"]
+#: Position categories, from the top (the schema's list).
+CATEGORIES = list(POSITION_CATEGORIES)
 _CATEGORY_SHARE = [0.08, 0.10, 0.30, 0.27, 0.25]
 _GRADES = {  # factor-point grades per category (lowest, highest)
     "head_of_department": (13, 15), "deputy_head": (10, 12), "chief_specialist": (7, 9),
@@ -159,7 +161,6 @@ class _Positions:
         lo = np.array([_GRADES[c][0] for c in CATEGORIES])[self.category]
         hi = np.array([_GRADES[c][1] for c in CATEGORIES])[self.category]
         self.grade = rng.integers(lo, hi + 1)
-        self.next_id = 1
         self.employee = np.arange(1, n + 1, dtype=np.int64)
         self.next_id = n + 1
         start = np.datetime64("2000-01-01", "D")
@@ -351,13 +352,5 @@ def expected_rows(employees: int, years: int, bad_rows: int = 0) -> int:
     return employees * 12 * years + bad_rows
 
 
-def human(n: float) -> str:
-    """12000000 -> '12.0M' (for progress lines)."""
-    for unit, size in (("G", 1e9), ("M", 1e6), ("k", 1e3)):
-        if abs(n) >= size:
-            return f"{n / size:.1f}{unit}"
-    return str(int(n)) if float(n).is_integer() else f"{n:.1f}"
-
-
 __all__ = ["COLUMNS", "CATEGORIES", "SynthSpec", "SynthResult", "generate", "parse_years", "make_bodies",
-           "synthetic_code", "expected_rows", "human"]
+           "synthetic_code", "expected_rows"]

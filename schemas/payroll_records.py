@@ -5,7 +5,7 @@ number or a date is refused there, with its text), resolves the body against the
 checks that each employee has one row per body and month in SQL; this schema holds the rules
 about the values themselves and runs on bounded chunks of typed rows (polars), so its cost grows
 linearly and its memory does not grow at all. pandera's own multi-column ``unique`` is
-deliberately not used: it needs the whole frame in memory — 2.6 GB for the three key columns of
+deliberately not used: it needs the whole frame in memory — 2.6-3 GB for the three key columns of
 12 million rows, over the 2 GB goal (``benchmarks/payroll_ingest.py --design``); DuckDB does it in
 one ``GROUP BY`` that spills to disk if it must.
 """
