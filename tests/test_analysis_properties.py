@@ -89,3 +89,11 @@ def test_cer_scales_linearly_with_cost(pay: list[float], eff: list[float], k: fl
 
     base, scaled = cers(pay), cers([v * k for v in pay])
     assert scaled["cer"].to_list() == pytest.approx([c * k for c in base["cer"].to_list()], rel=1e-9)
+
+
+def test_cer_scales_linearly_for_tiny_costs() -> None:
+    """The counterexample hypothesis once found: costs of a few thousand USD lost linearity to an
+    absolute rounding of the standard-mode cost."""
+    test_cer_scales_linearly_with_cost.hypothesis.inner_test(  # type: ignore[attr-defined]
+        pay=[0.1, 0.1, 0.1, 0.1], eff=[1.0, 1.0, 1.0, 1.0], k=0.01, inflation=3.3
+    )

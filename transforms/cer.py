@@ -125,7 +125,11 @@ def cer_table(
     wide = wide.with_columns(
         years_from_base=(pl.col("year") - pl.col("base_year")).cast(pl.Int32),
         in_test=in_test,
-        standard_cost=round_to_step(pl.col("base_cost") * pl.col("inflation_index"), params.standard_cost_step).round(10),
+        # 12 significant digits clear float noise (6.6 * 1.03 ** 3) without breaking scale: an
+        # absolute .round(10) made CER non-linear in cost for tiny costs (hypothesis found it).
+        standard_cost=round_to_step(
+            pl.col("base_cost") * pl.col("inflation_index"), params.standard_cost_step
+        ).round_sig_figs(12),
     ).with_columns(
         pilot_cer=pl.when(in_test).then(round_half_up(pl.col("pilot_cost") / pl.col("pilot_eff"), params.cer_decimals)),
         standard_cer=pl.when(in_test).then(
