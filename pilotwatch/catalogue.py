@@ -66,6 +66,21 @@ class JsonOptions(Strict):
     records_path: str = ""
 
 
+class NumberOptions(Strict):
+    """The source's separators (issue 13: declared, not guessed). Unset: the format's default
+    (transforms/numbers.py FORMAT_DEFAULTS); ``auto`` reads a value only when one reading is possible."""
+
+    decimal: Literal["auto", ",", "."] | None = None
+    thousands: Literal["auto", "space", "'", ",", ".", "none"] | None = None
+
+
+class UnitOptions(Strict):
+    """Units (transforms/units.py): a value without a unit in its cell, a unit column or its header is
+    refused unless ``assume_declared`` says the source is in the indicators' declared units."""
+
+    assume_declared: bool = False
+
+
 class Columns(Strict):
     """Where the fields are in the source table, by header name."""
 
@@ -103,6 +118,8 @@ class Source(Strict):
     xlsx: XlsxOptions = Field(default_factory=XlsxOptions)
     json_options: JsonOptions = Field(default_factory=JsonOptions, alias="json")
     http: HttpOptions = Field(default_factory=HttpOptions)
+    numbers: NumberOptions = Field(default_factory=NumberOptions)
+    units: UnitOptions = Field(default_factory=UnitOptions)
     #: Where the figures were published (cited in provenance and reports).
     cite: str | None = None
     max_reject_share: float | None = Field(None, ge=0, le=1)
@@ -202,6 +219,8 @@ def adhoc_source(dataset: str, location: str, *, year: int | None, fmt: str | No
         "layout": "long",
         "columns": {"body": "body", "year": "year", "indicator": "indicator", "value": "value"},
         ("url" if is_url else "path"): location,
+        # the ingest door's contract: canonical codes, values in the indicators' declared units
+        "units": {"assume_declared": True},
     }
     spec.update(layout)
     return Source.model_validate(spec)

@@ -22,6 +22,8 @@ COMMANDS = [
     "pilotwatch.commands.status",
     "pilotwatch.commands.survey",
     "pilotwatch.commands.alerts",
+    "pilotwatch.commands.bodies",
+    "pilotwatch.commands.quarantine",
 ]
 
 

@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 import duckdb
 import polars as pl
 
+from pilotwatch import lineage, plausibility
 from pilotwatch.catalogue import Catalogue, Source
 from pilotwatch.faults import failpoint
 from pilotwatch.registry import registry_frames
@@ -22,6 +23,7 @@ from pilotwatch.sources.fetch import Fetched, SourceError, fetch
 from pilotwatch.sources.readers import read_table
 from schemas.validate import validate
 from transforms.facts import prepare_facts
+from transforms.numbers import default_format
 from transforms.reshape import to_long
 from warehouse import one, replace_rows, sql
 
@@ -159,9 +161,13 @@ def load_source(
         reg["indicators"],
         years,
         year_column=source.columns.year or "year",
+        numbers=default_format(source.format, source.numbers.decimal, source.numbers.thousands),
+        assume_declared=source.units.assume_declared,
+        rates=reg["rates"],
     )
     candidates = prepared.accepted.rename({"_row": "row_number"})
     valid, schema_rejects = validate(source.dataset, candidates)
+    valid, held = plausibility.screen(con, source.dataset, valid)  # suspected unit/scale errors: held, not rejected
     rejects = pl.concat([prepared.rejected, schema_rejects]).sort("_row")
     failpoint("validate")
     result.rows_read = table.height
@@ -179,6 +185,8 @@ def load_source(
             + row_message(source, uri, rejects).split(": ", 1)[1]
         )
 
+    rejects = pl.concat([rejects, plausibility.hold(con, held, load_id=load_id, dataset=source.dataset,
+                                                    source_id=source.id)]).sort("_row")
     raw = _raw_rows(table)
     con.register("_raw_rows", raw)
     con.register("_quarantine", rejects)
@@ -192,10 +200,13 @@ def load_source(
                 raise LoadFailed(result.message)
             con.execute(sql("load_source_rows"), [load_id])
             overridden = _load_facts(con, source, valid, load_id)
+            lineage.store(con, load_id, valid)
             failpoint("load")
             con.execute(sql("upsert_source_state"), [uri, got.etag, got.last_modified, sha, _now()])
             result.status = "loaded"
             notes = [row_message(source, uri, rejects)] if rejects.height else []
+            if held.height:
+                notes.append(f"{held.height} value(s) held as suspected unit or scale errors (mart.held_values)")
             if overridden:
                 notes.append(f"{len(overridden)} value(s) differ from another source's and were replaced: "
                              + "; ".join(f"{b} {y} {i}: {o:g} ({src}) -> {n:g}" for b, y, i, o, n, src in overridden[:5]))

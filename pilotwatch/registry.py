@@ -6,13 +6,14 @@ refresh, never a code change.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
 import polars as pl
 
 from pilotwatch import DATA_DIR
-from warehouse import frame, replace_rows
+from warehouse import frame, one, replace_rows, sql
 
 REFERENCE_DIR = DATA_DIR / "reference"
 
@@ -83,10 +84,49 @@ def seed(con: duckdb.DuckDBPyConnection, directory: Path = REFERENCE_DIR) -> dic
 
 
 def registry_frames(con: duckdb.DuckDBPyConnection) -> dict[str, pl.DataFrame]:
-    """The registry as loaded in the warehouse (what ingestion resolves against)."""
+    """The registry as loaded in the warehouse (what ingestion resolves against).
+
+    ``aliases`` include the analysts' local aliases (``pilotwatch bodies alias add``); ``rates`` are
+    the macro series units convert with (``usd_kzt``).
+    """
     return {
-        "aliases": frame(con, "SELECT alias, body_code, valid_from, valid_to FROM core.body_aliases"),
+        "aliases": frame(con, sql("registry_aliases")),
         "labels": frame(con, "SELECT label, indicator FROM core.indicator_labels"),
         "indicators": frame(con, "SELECT * FROM core.indicators"),
         "bodies": frame(con, "SELECT * FROM core.bodies"),
+        "rates": frame(con, "SELECT series, year, value FROM core.macro_series"),
     }
+
+
+class AliasError(ValueError):
+    """An alias that cannot be added: unknown body, or a spelling that already names another body."""
+
+
+def add_alias(con: duckdb.DuckDBPyConnection, alias: str, body_code: str, *, by: str, note: str | None = None) -> str:
+    """Accept ``alias`` as a spelling of ``body_code`` in this warehouse; return what was done, in words.
+
+    Refused when the body is unknown or when the spelling already resolves to a *different* body
+    (a local alias never overrides the registry: that would hide a false friend).
+    """
+    from transforms.registry import normalize_label, resolve_bodies
+
+    norm = normalize_label(alias)
+    if not norm:
+        raise AliasError("the alias is empty")
+    if not one(con, "SELECT 1 FROM core.bodies WHERE body_code = ?", [body_code]):
+        codes = ", ".join(r[0] for r in con.execute("SELECT body_code FROM core.bodies ORDER BY 1").fetchall())
+        raise AliasError(f"unknown body {body_code!r}; body codes: {codes}")
+    probe = pl.DataFrame({"body_label": [alias], "year": [None]}, schema={"body_label": pl.String, "year": pl.Int64})
+    current = resolve_bodies(probe, registry_frames(con)["aliases"])["body_code"][0]
+    if current is not None and current != body_code:
+        raise AliasError(f"{alias!r} already names {current!r}; a local alias cannot re-point it to {body_code!r}")
+    if current == body_code:
+        return f"{alias!r} already resolves to {body_code}; nothing to add"
+    con.execute("INSERT INTO core.local_body_aliases VALUES (?, ?, ?, ?, ?, ?)",
+                [alias, norm, body_code, by, datetime.now(UTC).replace(tzinfo=None), note])
+    return f"added {alias!r} -> {body_code} (by {by}); it resolves from the next load on"
+
+
+def list_aliases(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
+    """The local aliases, oldest first."""
+    return frame(con, "SELECT alias, body_code, added_by, added_at, note FROM mart.local_body_aliases ORDER BY added_at")

@@ -8,6 +8,6 @@ from schemas.facts import IndicatorFacts
 
 
 class PublicServicesMonitoring(IndicatorFacts):
-    """Monitoring scores are percentages; the registered range (0-100) bounds them."""
+    """Monitoring results are percentages, or scores out of 5 (public_services_score_5); the registered ranges bound them."""
 
-    unit: str = pa.Field(isin=["%"])
+    unit: str = pa.Field(isin=["%", "points of 5"])

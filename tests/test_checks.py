@@ -88,7 +88,8 @@ def test_refresh_that_fails_a_check_publishes_nothing(seeded_db: Path, tmp_path:
     (tmp_path / "ec.csv").write_text("body,year,indicator,value\nacsa,2021,overall_effectiveness,88.0\n")
     (tmp_path / "cat.yaml").write_text(
         "version: 1\nsources:\n- {id: partial, dataset: evaluation_center, years: [2021], kind: file, path: ec.csv,"
-        " format: csv, layout: long, columns: {body: body, year: year, indicator: indicator, value: value}}\n")
+        " format: csv, layout: long, columns: {body: body, year: year, indicator: indicator, value: value},"
+        " units: {assume_declared: true}}\n")
     before = hashlib.sha256(seeded_db.read_bytes()).hexdigest()
     with pytest.raises(checks.WarehouseChecksFailed) as exc:
         annual_refresh(catalogue=str(tmp_path / "cat.yaml"), analysis=False)

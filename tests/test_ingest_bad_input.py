@@ -30,6 +30,7 @@ def source(location: str, *, kind: str = "file", fmt: str = "csv", dataset: str 
         "layout": "long", "columns": {"body": "body", "year": "year", "indicator": "indicator", "value": "value"},
         ("url" if kind == "http" else "path"): location,
         "http": {"retries": 1, "backoff_s": 0.01, "timeout_s": 1.0},
+        "units": {"assume_declared": True},  # these files give values in the indicators' declared units
     }
     spec.update(extra)
     return Source.model_validate(spec)

@@ -10,8 +10,9 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from transforms.numbers import parse_number_column
-from transforms.registry import resolve_bodies, resolve_indicators
+from transforms.numbers import NumberFormat, parse_number_column
+from transforms.registry import body_candidates, resolve_bodies, resolve_indicators
+from transforms.units import LINEAGE_COLUMNS, apply_units
 
 REJECT_COLUMNS = ["_row", "column_name", "reason"]
 FACT_COLUMNS = ["_row", "body_code", "year", "indicator", "value", "unit", "min_value", "max_value"]
@@ -43,9 +44,9 @@ def parse_years(long: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def parse_values(long: pl.DataFrame) -> pl.DataFrame:
-    """``value`` (float) and ``value_error`` from ``value_text``."""
-    values, errors = parse_number_column(long["value_text"].to_list())
+def parse_values(long: pl.DataFrame, numbers: NumberFormat | None = None) -> pl.DataFrame:
+    """``value`` (float) and ``value_error`` from ``value_text`` (macro series: units as the source states them)."""
+    values, errors = parse_number_column(long["value_text"].to_list(), numbers)
     return long.with_columns(
         value=pl.Series(values, dtype=pl.Float64), value_error=pl.Series(errors, dtype=pl.String)
     )
@@ -84,8 +85,17 @@ def prepare_facts(
     indicators: pl.DataFrame,
     years: list[int] | None = None,
     year_column: str = "year",
+    *,
+    numbers: NumberFormat | None = None,
+    assume_declared: bool = False,
+    rates: pl.DataFrame | None = None,
 ) -> Prepared:
-    """Parse, resolve and de-duplicate long rows of one dataset; refuse the rest with reasons."""
+    """Parse, resolve and de-duplicate long rows of one dataset; refuse the rest with reasons.
+
+    ``numbers`` are the source's declared separators; values are read with their units and
+    converted to the indicator's unit (:func:`transforms.units.apply_units`, ``rates`` = the
+    warehouse's macro series), a unitless value only where ``assume_declared``.
+    """
     rejects: list[pl.DataFrame] = []
     df = parse_years(long)
     bad = df.filter(pl.col("year").is_null())
@@ -112,12 +122,18 @@ def prepare_facts(
         skipped_other = n - df.height
         df = resolve_bodies(df, aliases)
         unknown_body = df.filter(pl.col("body_code").is_null())
+        hints = body_candidates(unknown_body["body_label"].unique().drop_nulls().to_list(), aliases)
         rejects.append(_rejects(unknown_body, pl.col("_column"),
-                                pl.format("unknown body '{}' (not in the body registry)",
-                                          pl.col("body_label").fill_null(""))))
+                                pl.format("unknown body '{}' (not in the body registry{})",
+                                          pl.col("body_label").fill_null(""),
+                                          pl.col("body_label").replace_strict(hints, default="",
+                                                                              return_dtype=pl.String).fill_null(""))))
         df = df.filter(pl.col("body_code").is_not_null())
 
-    df = parse_values(df)
+    if dataset == "macro":
+        df = parse_values(df, numbers)
+    else:
+        df = apply_units(df, indicators, rates, numbers=numbers or NumberFormat(), assume_declared=assume_declared)
     missing = df.filter(pl.col("value").is_null() & pl.col("value_error").is_null())
     rejects.append(_rejects(missing, pl.col("_column"), pl.lit("missing value")))
     unparsable = df.filter(pl.col("value_error").is_not_null())
@@ -127,7 +143,7 @@ def prepare_facts(
     key = ["series", "year"] if dataset == "macro" else ["body_code", "year", "indicator"]
     df, dup_rejects = dedupe(df, key)
     rejects.append(dup_rejects)
-    cols = MACRO_COLUMNS if dataset == "macro" else FACT_COLUMNS
+    cols = MACRO_COLUMNS if dataset == "macro" else FACT_COLUMNS + LINEAGE_COLUMNS
     accepted = df.select([*cols, "_column"]).sort("_row", "_column")
     return Prepared(
         accepted=accepted,

@@ -1,27 +1,67 @@
 """Reading numbers as Kazakh, Russian and English publications print them.
 
-Published tables write ``89,8`` (decimal comma), ``1 234,5`` (space-grouped thousands),
-``6,6 mln. USD`` (unit words glued to the figure) and ``−3`` (a typographic minus). A generic
-``float()`` rejects most of these and, worse, locale-blind parsers silently read ``89,8`` as
-``898``. This module is the one place that decides what a published figure means, so every
-source agrees. It is pure (no I/O) and raises on anything it cannot read unambiguously:
-callers quarantine such rows instead of guessing.
+Published tables write ``89,8`` (decimal comma), ``1 234,5`` (space-grouped thousands), ``1,234.5``
+(English) and ``−3`` (a typographic minus). A generic ``float()`` rejects most of these and, worse,
+locale-blind parsers silently read ``89,8`` as ``898``. This module is the one place that decides
+what a published figure means, so every source agrees. It is pure (no I/O).
 
-Unit words are *stripped, never applied*: ``"6,6 mln. USD"`` is ``6.6``; the unit belongs in
-the unit column (or the catalogue), not in a silent multiplication here.
+Separators are *declared, not guessed* (issue 13): each source states its decimal and thousands
+separators (:class:`NumberFormat`, the catalogue's ``numbers`` option), with a default per file
+format. ``auto`` accepts a reading only when it is the only one: ``89,8`` and ``1 234,5`` and
+``1,234.5`` have one reading each, but ``1,234`` is 1.234 with a decimal comma and 1234 with a
+grouping comma, so under ``auto`` it is refused with both readings in the message, never guessed.
+
+Unit words are not this module's business: :mod:`transforms.units` splits ``"5 280,0 млн. тенге"``
+into the figure and its unit and applies the unit. A figure with letters left in it is refused.
 """
 
 from __future__ import annotations
 
 import math
 import re
+from dataclasses import dataclass
 from typing import Literal
 
-__all__ = ["NumberParseError", "parse_number", "parse_number_column"]
+__all__ = ["NumberFormat", "NumberParseError", "default_format", "parse_number", "parse_number_column"]
+
+Decimal = Literal["auto", ",", "."]
+Thousands = Literal["auto", "space", "'", ",", ".", "none"]
 
 
 class NumberParseError(ValueError):
     """A cell is not a number we can read unambiguously; the message quotes the cell."""
+
+
+@dataclass(frozen=True)
+class NumberFormat:
+    """A source's declared separators.
+
+    ``decimal``: ``","``, ``"."`` or ``"auto"`` (either, when the value allows one reading only).
+    ``thousands``: ``"space"`` (space, no-break, narrow no-break and thin spaces), ``"'"``
+    (apostrophes), ``","``, ``"."``, ``"none"``, or ``"auto"`` (any of those that is not the
+    decimal separator).
+    """
+
+    decimal: Decimal = "auto"
+    thousands: Thousands = "auto"
+
+
+#: Defaults per file format. CSV is typed by people in every convention, so nothing is assumed.
+#: XLSX, JSON and Parquet hold typed numbers, which their readers write with a decimal point and no
+#: grouping (``1.234`` is the number 1.234); text cells in them group thousands with spaces, so a
+#: lone ``,`` or ``.`` there is a decimal separator.
+FORMAT_DEFAULTS: dict[str, NumberFormat] = {
+    "csv": NumberFormat("auto", "auto"),
+    "xlsx": NumberFormat("auto", "space"),
+    "json": NumberFormat("auto", "space"),
+    "parquet": NumberFormat("auto", "space"),
+}
+
+
+def default_format(file_format: str, decimal: Decimal | None = None, thousands: Thousands | None = None) -> NumberFormat:
+    """The format's default separators, overridden by what the source declares (``None``: not declared)."""
+    base = FORMAT_DEFAULTS.get(file_format, NumberFormat())
+    return NumberFormat(decimal or base.decimal, thousands or base.thousands)
 
 
 #: Cells that mean "no value" in published tables (dashes are the usual "not reported").
@@ -33,17 +73,9 @@ _QUOTES = "\"'«»“”„‘’`"
 #: Characters used as a minus sign in typeset documents.
 _MINUS = "-−–‒﹣－"
 
-#: Whitespace-like thousands separators (space, no-break, narrow no-break, thin) and apostrophes.
+#: Whitespace-like thousands separators (space, no-break, narrow no-break, thin, figure space) and apostrophes.
 _SPACE_SEPARATORS = " \u00a0\u202f\u2009\u2007"
 _APOSTROPHES = "'’"
-
-#: Unit words that may precede or follow a figure; matched only as whole words (not inside
-#: another word) so that e.g. "тенгеризация" is not mistaken for "тенге".
-_UNIT_WORD = r"(?:mln|млн|usd|kzt|тенге|тг|₸)\.?"
-_NOT_LETTER_BEFORE = r"(?<![^\W\d_])"
-_NOT_LETTER_AFTER = r"(?![^\W\d_])"
-_UNIT_AT_END = re.compile(rf"(?:{_NOT_LETTER_BEFORE}{_UNIT_WORD}{_NOT_LETTER_AFTER}|%)\s*$", re.IGNORECASE)
-_UNIT_AT_START = re.compile(rf"^\s*(?:{_NOT_LETTER_BEFORE}{_UNIT_WORD}{_NOT_LETTER_AFTER}|%)", re.IGNORECASE)
 
 _DIGITS = re.compile(r"\d+")
 _EXPONENT = re.compile(r"[eE][+-]?\d+$")
@@ -51,19 +83,6 @@ _EXPONENT = re.compile(r"[eE][+-]?\d+$")
 
 def _fail(text: str, why: str) -> NumberParseError:
     return NumberParseError(f"cannot read a number from {text!r}: {why}")
-
-
-def _strip_units(s: str) -> str:
-    """Remove unit words from both ends, repeatedly ("6,6 mln. USD" has two).
-
-    Only the ends: a unit word between digits ("1 USD 234") must not glue two numbers into one.
-    """
-    while True:
-        stripped = _UNIT_AT_END.sub("", s).strip()
-        stripped = _UNIT_AT_START.sub("", stripped).strip()
-        if stripped == s:
-            return s
-        s = stripped
 
 
 def _check_grouped(text: str, integer: str, sep: str) -> str:
@@ -74,37 +93,72 @@ def _check_grouped(text: str, integer: str, sep: str) -> str:
     """
     groups = integer.split(sep)
     if not (1 <= len(groups[0]) <= 3) or any(len(g) != 3 for g in groups[1:]):
-        raise _fail(text, f"{sep!r} does not separate groups of three digits")
+        raise _fail(text, f"{_name(sep)} does not separate groups of three digits")
     if not all(_DIGITS.fullmatch(g) for g in groups):
         raise _fail(text, "unexpected characters between digits")
     return "".join(groups)
 
 
-def parse_number(text: str | None, decimal: Literal["auto", ",", "."] = "auto") -> float | None:
+def _name(sep: str) -> str:
+    return {" ": "a space", "'": "an apostrophe"}.get(sep, repr(sep))
+
+
+def _allowed_thousands(fmt: NumberFormat, dec: str | None) -> set[str]:
+    """The separators that may group thousands, given the decimal separator in use."""
+    if fmt.thousands == "none":
+        return set()
+    if fmt.thousands == "space":
+        return {" "}
+    if fmt.thousands != "auto":
+        return {fmt.thousands}
+    allowed = {" ", "'", ",", "."} - {dec or "", fmt.decimal}
+    return allowed
+
+
+def _could_group(integer: str, fraction: str) -> bool:
+    """Whether ``integer<sep>fraction`` is also a well-formed thousands grouping (``1,234``, not ``0,123``)."""
+    return len(fraction) == 3 and 1 <= len(integer) <= 3 and integer.isdigit() and not integer.startswith("0")
+
+
+def _decimal_mark(text: str, s: str, fmt: NumberFormat) -> str | None:
+    """Which of ``,``/``.`` is the decimal separator in ``s`` (spaces already unified), or None."""
+    marks = [c for c in ",." if c in s]
+    if fmt.decimal != "auto":
+        return fmt.decimal if fmt.decimal in s else None
+    if len(marks) == 2:  # 1,234.5 / 1.234,5: the rightmost one is the only possible decimal separator
+        return "," if s.rfind(",") > s.rfind(".") else "."
+    if not marks:
+        return None
+    (mark,) = marks
+    if fmt.thousands == mark or s.count(mark) > 1:  # 1,234,567: only a grouping separator repeats
+        return None
+    grouping_elsewhere = " " in s or "'" in s
+    may_group = not grouping_elsewhere and mark in _allowed_thousands(fmt, None)
+    integer, fraction = s.split(mark)
+    if may_group and _could_group(integer, fraction):
+        grouped = float(integer + fraction)
+        raise _fail(text, f"ambiguous: {integer}.{fraction} with a decimal {mark!r}, or {grouped:g} with {mark!r} "
+                          "grouping thousands; declare the source's separators (catalogue option "
+                          "numbers: {decimal: ',' or '.'})")
+    return mark
+
+
+def parse_number(text: str | None, decimal: Decimal = "auto", thousands: Thousands = "auto") -> float | None:
     """Parse one published figure; ``None`` for an empty or "not reported" cell.
 
     Accepted: surrounding whitespace and quotes; a leading ``+`` or minus (ASCII or typographic);
-    unit words at either end (``mln``, ``mln.``, ``млн``, ``млн.``, ``USD``, ``KZT``, ``тенге``,
-    ``тг``, ``₸``, ``%``), which are stripped without scaling; thousands separators (space,
-    no-break space U+00A0, narrow no-break space U+202F, thin space, apostrophe, and the comma
-    or dot that is not the decimal separator), which must separate groups of three digits;
+    thousands separators allowed by ``thousands`` (which must separate groups of three digits);
     an exponent (``1.5e-3``), as spreadsheet exports write small numbers.
 
-    The decimal separator with ``decimal="auto"``:
-
-    * both ``,`` and ``.`` present: the rightmost one is the decimal separator and the other
-      groups thousands (``1,234.5`` and ``1.234,5`` are both 1234.5);
-    * only one of them, occurring once: it is the decimal separator, because Kazakh and
-      Russian tables use decimal commas (``89,8`` is 89.8 and ``1,234`` is **1.234**);
-    * only one of them, occurring more than once: it groups thousands (``1,234,567``).
-
-    With ``decimal="," or "."`` the given character is the decimal separator and the other one
-    may only group thousands.
+    The decimal separator: the declared one, or with ``decimal="auto"`` the only possible one —
+    the rightmost of ``,`` and ``.`` when both appear (``1,234.5``, ``1.234,5``); none when one of
+    them repeats (``1,234,567``); a lone one unless it could also group thousands (``1,234``,
+    ``12.345``), which is refused as ambiguous instead of guessed.
 
     Raises:
-        NumberParseError: letters remain after stripping unit words, two numbers are present,
-            or the separators do not form a well-grouped number (``12,3,4``). The message
-            quotes the original text so the quarantined row can be found.
+        NumberParseError: letters remain (units are :mod:`transforms.units`' job), two numbers are
+            present, the separators do not form a well-grouped number (``12,3,4``), a separator
+            the source did not declare, or an ambiguous value. The message quotes the original text.
     """
     if text is None:
         return None
@@ -112,12 +166,10 @@ def parse_number(text: str | None, decimal: Literal["auto", ",", "."] = "auto") 
         raise NumberParseError(
             f"cannot read a number from {text!r}: expected text, got {type(text).__name__}"
         )
+    fmt = NumberFormat(decimal, thousands)
     s = text.strip().strip(_QUOTES).strip()
     if s.lower() in _MISSING:
         return None
-    s = _strip_units(s)
-    if s.lower() in _MISSING:
-        raise _fail(text, "a unit without a figure")
 
     sign = 1.0
     if s[:1] == "+":
@@ -133,47 +185,29 @@ def parse_number(text: str | None, decimal: Literal["auto", ",", "."] = "auto") 
     if m and s[: m.start()][-1:].isdigit():
         exponent, s = m.group(0), s[: m.start()]
 
-    # Whitespace and apostrophes can only group thousands; normalise them to one marker.
-    spaced = re.sub(f"[{_SPACE_SEPARATORS}]+", " ", s)
-    spaced = re.sub(f"[{_APOSTROPHES}]", " ", spaced)
-    if re.search(r"[^\d.,\s]", spaced):
-        raise _fail(text, "unexpected characters (letters or symbols that are not a known unit)")
+    # Whitespace-like separators are one kind; apostrophes another.
+    s = re.sub(f"[{_SPACE_SEPARATORS}]+", " ", s)
+    s = re.sub(f"[{_APOSTROPHES}]", "'", s)
+    if re.search(r"[^\d.,\s']", s):
+        raise _fail(text, "unexpected characters (letters or symbols that are not part of a number)")
 
-    commas, dots = spaced.count(","), spaced.count(".")
-    if decimal == "auto":
-        if commas and dots:
-            dec: str | None = "," if spaced.rfind(",") > spaced.rfind(".") else "."
-        elif commas == 1 or dots == 1:
-            dec = "," if commas else "."
-        else:
-            dec = None
-    else:
-        dec = decimal
-    thousands = {",": ".", ".": ","}.get(dec or "")
-
-    if dec is not None and spaced.count(dec) > 1:
+    dec = _decimal_mark(text, s, fmt)
+    if dec is not None and s.count(dec) > 1:
         raise _fail(text, f"more than one decimal separator {dec!r}")
-    if dec is not None and dec in spaced:
-        integer, fraction = spaced.split(dec)
-    else:
-        integer, fraction = spaced, ""
+    integer, fraction = s.split(dec) if dec is not None else (s, "")
+    if dec is not None and not fraction:
+        raise _fail(text, "nothing after the decimal separator")
     if fraction and not _DIGITS.fullmatch(fraction):
         raise _fail(text, "the digits after the decimal separator are not a plain number")
-    if dec is not None and dec in spaced and not fraction:
-        raise _fail(text, "nothing after the decimal separator")
 
-    # Which thousands separators appear in the integer part? At most one kind may.
-    kinds = {c for c in integer if c in " ,."}
-    if dec is None and commas + dots:
-        kinds |= {","} if commas else {"."}
-    if thousands is not None and thousands in fraction:
-        raise _fail(text, "a thousands separator after the decimal separator")
+    kinds = {c for c in integer if c in " ',."}
     if len(kinds) > 1:
         raise _fail(text, "mixed thousands separators (or two numbers)")
     if kinds:
         (sep,) = kinds
-        if dec is not None and sep == dec:
-            raise _fail(text, "separator used both for decimals and thousands")
+        if sep not in _allowed_thousands(fmt, dec):
+            declared = "" if fmt.thousands == "auto" else f" (this source groups thousands with {fmt.thousands!r})"
+            raise _fail(text, f"{_name(sep)} is not a thousands separator here{declared}")
         digits = _check_grouped(text, integer, sep)
     else:
         if integer and not _DIGITS.fullmatch(integer):
@@ -192,17 +226,20 @@ def parse_number(text: str | None, decimal: Literal["auto", ",", "."] = "auto") 
     return value
 
 
-def parse_number_column(values: list[str | None]) -> tuple[list[float | None], list[str | None]]:
+def parse_number_column(
+    values: list[str | None], fmt: NumberFormat | None = None
+) -> tuple[list[float | None], list[str | None]]:
     """Parse a whole column without raising: ``(numbers, errors)`` aligned with ``values``.
 
     A row that cannot be read gets ``None`` as its number and the error message in ``errors``
     (``None`` where fine), so the caller can quarantine exactly those rows and keep the rest.
     """
+    fmt = fmt or NumberFormat()
     numbers: list[float | None] = []
     errors: list[str | None] = []
     for v in values:
         try:
-            numbers.append(parse_number(v))
+            numbers.append(parse_number(v, fmt.decimal, fmt.thousands))
             errors.append(None)
         except NumberParseError as exc:
             numbers.append(None)
