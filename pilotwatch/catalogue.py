@@ -73,6 +73,12 @@ class NumberOptions(Strict):
     decimal: Literal["auto", ",", "."] | None = None
     thousands: Literal["auto", "space", "'", ",", ".", "none"] | None = None
 
+    @model_validator(mode="after")
+    def _distinct(self) -> NumberOptions:
+        if self.decimal not in (None, "auto") and self.decimal == self.thousands:
+            raise ValueError(f"numbers: decimal and thousands are both {self.decimal!r}")
+        return self
+
 
 class UnitOptions(Strict):
     """Units (transforms/units.py): a value without a unit in its cell, a unit column or its header is

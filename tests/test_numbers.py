@@ -1,4 +1,7 @@
-"""``parse_number``: published figures in, floats out; anything ambiguous raises."""
+"""``parse_number``: published figures in, floats out; anything ambiguous raises.
+
+Units in cells ("6,6 mln. USD") are read by transforms.units (tests/test_units.py), not here.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from transforms.numbers import NumberParseError, parse_number, parse_number_column
+from transforms.numbers import NumberFormat, NumberParseError, default_format, parse_number, parse_number_column
 
 
 @pytest.mark.parametrize(
@@ -16,11 +19,6 @@ from transforms.numbers import NumberParseError, parse_number, parse_number_colu
     [
         ("89,8", 89.8),
         ("89.8", 89.8),
-        ("6,6 mln. USD", 6.6),
-        ("4.1 mln. USD", 4.1),
-        ("4,1 млн. тенге", 4.1),
-        ("12 %", 12.0),
-        ("12%", 12.0),
         ("1 234,5", 1234.5),
         ("1\u00a0234,5", 1234.5),
         ("1\u202f234\u202f567", 1234567.0),
@@ -28,9 +26,10 @@ from transforms.numbers import NumberParseError, parse_number, parse_number_colu
         ("1,234.5", 1234.5),
         ("1.234,5", 1234.5),
         ("1.234.567,89", 1234567.89),
-        ("1,234", 1.234),  # a lone comma is decimal (Kazakh/Russian tables)
-        ("1.234", 1.234),
         ("1,234,567", 1234567.0),
+        ("0,123", 0.123),  # a leading zero never starts a thousands group
+        ("1 234,567", 1234.567),  # spaces group thousands, so the comma is the decimal separator
+        ("12,34", 12.34),
         ("2017", 2017.0),
         ("−5,5", -5.5),
         ("-5", -5.0),
@@ -42,10 +41,6 @@ from transforms.numbers import NumberParseError, parse_number, parse_number_colu
         (",5", 0.5),
         ("1e-05", 1e-05),
         ("1,5E3", 1500.0),
-        ("USD 6.6", 6.6),
-        ("100 KZT", 100.0),
-        ("100тг", 100.0),
-        ("150 000 ₸", 150000.0),
     ],
 )
 def test_examples(text: str, expected: float) -> None:
@@ -67,6 +62,8 @@ def test_missing_values(text: str | None) -> None:
         "12 13",
         "1 USD 234",
         "1.5 млрд",
+        "6,6 mln. USD",
+        "12 %",
         "12 apples",
         "1.2.3",
         "1,2.3",
@@ -98,6 +95,60 @@ def test_explicit_decimal() -> None:
         parse_number("1.5", decimal=",")
 
 
+@pytest.mark.parametrize("text", ["1,234", "1.234", "12.345", "123,456", "-1,234"])
+def test_a_lone_separator_before_three_digits_is_ambiguous_unless_declared(text: str) -> None:
+    """Issue 13: "1,234" was 1.234 while "1,234.5" was 1234.5. Undeclared, it is refused with both readings."""
+    with pytest.raises(NumberParseError) as exc:
+        parse_number(text)
+    assert "ambiguous" in str(exc.value) and "numbers: {decimal" in str(exc.value)
+    sign = -1 if text.startswith("-") else 1
+    digits = text.lstrip("-")
+    mark = "," if "," in digits else "."
+    whole, frac = digits.split(mark)
+    assert parse_number(text, decimal=mark) == sign * float(f"{whole}.{frac}")
+    assert parse_number(text, decimal="." if mark == "," else ",") == sign * float(whole + frac)
+    assert parse_number(text, thousands=mark) == sign * float(whole + frac)
+
+
+@pytest.mark.parametrize(
+    ("text", "decimal", "thousands", "expected"),
+    [
+        ("1,234.5", "auto", "auto", 1234.5),
+        ("1.234,5", "auto", "auto", 1234.5),
+        ("1 234,5", ",", "space", 1234.5),
+        ("1'234.5", ".", "'", 1234.5),
+        ("1234,5", ",", "none", 1234.5),
+        ("5 280,0", ",", "space", 5280.0),
+        ("1.234", "auto", "space", 1.234),  # XLSX/JSON default: a lone dot is a decimal point
+        ("79,6", "auto", "space", 79.6),
+    ],
+)
+def test_declared_separators(text: str, decimal: str, thousands: str, expected: float) -> None:
+    assert parse_number(text, decimal, thousands) == expected  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("text", "decimal", "thousands", "why"),
+    [
+        ("1,234.5", "auto", "space", "',' is not a thousands separator here"),
+        ("1 234,5", ",", "none", "a space is not a thousands separator here"),
+        ("1.234,5", ".", "auto", "a separator after the decimal separator"),
+        ("89,8", "auto", ",", "does not separate groups of three digits"),
+    ],
+)
+def test_undeclared_separators_are_refused_with_the_reason(text: str, decimal: str, thousands: str, why: str) -> None:
+    with pytest.raises(NumberParseError) as exc:
+        parse_number(text, decimal, thousands)  # type: ignore[arg-type]
+    assert why in str(exc.value) and repr(text) in str(exc.value)
+
+
+def test_defaults_per_format() -> None:
+    assert default_format("csv") == NumberFormat("auto", "auto")
+    assert default_format("xlsx") == NumberFormat("auto", "space")
+    assert default_format("csv", decimal=",") == NumberFormat(",", "auto")
+    assert default_format("json", thousands="none") == NumberFormat("auto", "none")
+
+
 def test_column_never_raises() -> None:
     values, errors = parse_number_column(["89,8", None, "x", "1 234"])
     assert values == [89.8, None, None, 1234.0]
@@ -108,7 +159,6 @@ def test_column_never_raises() -> None:
 # -- properties -----------------------------------------------------------------------------
 
 THOUSANDS = st.sampled_from([" ", "\u00a0", "\u202f", "'", "", "."])
-UNITS = st.sampled_from(["", " mln. USD", " млн. тенге", " %", "%", " KZT", " тг"])
 
 
 def group(digits: str, sep: str) -> str:
@@ -123,16 +173,15 @@ def group(digits: str, sep: str) -> str:
     x=st.floats(min_value=-1e12, max_value=1e12, allow_nan=False, allow_infinity=False),
     decimals=st.integers(min_value=1, max_value=6),
     sep=THOUSANDS,
-    unit=UNITS,
     minus=st.sampled_from(["-", "−"]),
 )
-def test_decimal_comma_round_trip(x: float, decimals: int, sep: str, unit: str, minus: str) -> None:
-    """Kazakh/Russian style: decimal comma, any thousands separator, a unit suffix."""
+def test_decimal_comma_round_trip(x: float, decimals: int, sep: str, minus: str) -> None:
+    """Kazakh/Russian style, declared: decimal comma, any thousands separator."""
     canonical = f"{abs(x):.{decimals}f}"
     expected = math.copysign(float(canonical), x) if float(canonical) else 0.0
     integer, fraction = canonical.split(".")
-    text = f"{minus if x < 0 else ''}{group(integer, sep)},{fraction}{unit}"
-    result = parse_number(text)
+    text = f"{minus if x < 0 else ''}{group(integer, sep)},{fraction}"
+    result = parse_number(text, decimal=",")
     assert result is not None
     assert math.isclose(result, expected, rel_tol=1e-9, abs_tol=1e-300), text
 
@@ -142,14 +191,13 @@ def test_decimal_comma_round_trip(x: float, decimals: int, sep: str, unit: str, 
     x=st.floats(min_value=-1e12, max_value=1e12, allow_nan=False, allow_infinity=False),
     decimals=st.integers(min_value=1, max_value=6),
     sep=st.sampled_from([",", " ", "'", ""]),
-    unit=UNITS,
 )
-def test_decimal_point_round_trip(x: float, decimals: int, sep: str, unit: str) -> None:
-    """English style: decimal point, comma (or space) thousands, a unit suffix."""
+def test_decimal_point_round_trip(x: float, decimals: int, sep: str) -> None:
+    """English style, declared: decimal point, comma (or space) thousands."""
     canonical = f"{x:.{decimals}f}"
     integer, fraction = canonical.lstrip("-").split(".")
-    text = f"{'-' if canonical.startswith('-') else ''}{group(integer, sep)}.{fraction}{unit}"
-    result = parse_number(text)
+    text = f"{'-' if canonical.startswith('-') else ''}{group(integer, sep)}.{fraction}"
+    result = parse_number(text, decimal=".")
     assert result is not None
     assert math.isclose(result, float(canonical), rel_tol=1e-9, abs_tol=1e-300), text
 
@@ -170,10 +218,7 @@ def test_grouped_integers_round_trip(n: int, sep: str) -> None:
     n=st.integers(min_value=0, max_value=10**6),
 )
 def test_letters_raise(text: str, n: int) -> None:
-    """A figure with any unknown word attached is not a figure; unit words are the only exception."""
-    known = {"mln", "млн", "usd", "kzt", "тенге", "тг"}
-    if text.lower() in known:
-        return
+    """A figure with any word attached is not a figure (units are split off by transforms.units first)."""
     for candidate in (f"{n} {text}", f"{text}{n}", f"{n}{text}{n}"):
         with pytest.raises(NumberParseError):
             parse_number(candidate)

@@ -197,6 +197,8 @@ def parse_number(text: str | None, decimal: Decimal = "auto", thousands: Thousan
     integer, fraction = s.split(dec) if dec is not None else (s, "")
     if dec is not None and not fraction:
         raise _fail(text, "nothing after the decimal separator")
+    if any(c in fraction for c in " ',."):
+        raise _fail(text, f"a separator after the decimal separator {dec!r} (is the source's decimal separator declared right?)")
     if fraction and not _DIGITS.fullmatch(fraction):
         raise _fail(text, "the digits after the decimal separator are not a plain number")
 
