@@ -52,18 +52,21 @@ def read_reference(directory: Path = REFERENCE_DIR) -> dict[str, pl.DataFrame]:
     return {"bodies": bodies, "aliases": aliases, "indicators": indicators, "labels": labels}
 
 
+def all_aliases(ref: dict[str, pl.DataFrame]) -> pl.DataFrame:
+    """The alias rows plus every body's code and registered names (sources may use either without an alias row)."""
+    names = ref["bodies"].unpivot(index="body_code", on=["body_code", "name_en", "name_ru", "name_kk"],
+                                  variable_name="lang", value_name="alias").drop_nulls("alias")
+    own = names.select("alias", "body_code", pl.col("lang").str.replace("name_", "").replace("body_code", "code"),
+                       pl.lit(None, dtype=pl.Int32).alias("valid_from"), pl.lit(None, dtype=pl.Int32).alias("valid_to"))
+    return pl.concat([ref["aliases"].select(own.columns), own]).unique(maintain_order=True)
+
+
 def seed(con: duckdb.DuckDBPyConnection, directory: Path = REFERENCE_DIR) -> dict[str, int]:
     """Replace the registry tables with the reference files, in one transaction."""
     from transforms.registry import normalize_label
 
     ref = read_reference(directory)
-    # Codes and registered names resolve too, so sources may use either without an alias row.
-    names = ref["bodies"].unpivot(index="body_code", on=["body_code", "name_en", "name_ru", "name_kk"],
-                                  variable_name="lang", value_name="alias").drop_nulls("alias")
-    own = names.select("alias", "body_code", pl.col("lang").str.replace("name_", "").replace("body_code", "code"),
-                       pl.lit(None, dtype=pl.Int32).alias("valid_from"), pl.lit(None, dtype=pl.Int32).alias("valid_to"))
-    all_aliases = pl.concat([ref["aliases"].select(own.columns), own]).unique(maintain_order=True)
-    aliases = all_aliases.with_columns(
+    aliases = all_aliases(ref).with_columns(
         alias_norm=pl.col("alias").map_elements(normalize_label, return_dtype=pl.String)
     ).select("alias_norm", "alias", "body_code", "lang", "valid_from", "valid_to")
     labels = ref["labels"].with_columns(
