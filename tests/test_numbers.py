@@ -11,7 +11,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from transforms.numbers import NumberFormat, NumberParseError, default_format, parse_number, parse_number_column
+from transforms.numbers import (
+    NumberFormat,
+    NumberParseError,
+    default_format,
+    parse_number,
+    parse_number_column,
+)
 
 
 @pytest.mark.parametrize(
