@@ -173,7 +173,7 @@ def load_source(
     result.rows_read = table.height
     result.rows_accepted = valid.height
     result.rows_rejected = rejects.height
-    total = valid.height + rejects.height
+    total = valid.height + rejects.height + held.height
     share = rejects.height / total if total else 0.0
     threshold = catalogue.max_reject_share(source)
     if total == 0:

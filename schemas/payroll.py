@@ -1,4 +1,4 @@
-"""``staging.payroll``: payroll fund (mln USD, mln KZT) and net turnover of staff (%)."""
+"""``staging.payroll``: payroll fund (mln USD, mln KZT), net turnover of staff and bonus share (%), headcount (persons)."""
 
 from __future__ import annotations
 
@@ -10,4 +10,4 @@ from schemas.facts import IndicatorFacts
 class Payroll(IndicatorFacts):
     """Funds are never negative and turnover is a percentage (both bounded by the registry ranges)."""
 
-    unit: str = pa.Field(isin=["%", "mln USD", "mln KZT"])
+    unit: str = pa.Field(isin=["%", "mln USD", "mln KZT", "persons"])
