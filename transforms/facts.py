@@ -12,7 +12,7 @@ import polars as pl
 
 from transforms.numbers import NumberFormat, parse_number_column
 from transforms.registry import body_candidates, resolve_bodies, resolve_indicators
-from transforms.units import LINEAGE_COLUMNS, apply_units
+from transforms.units import LINEAGE_COLUMNS, apply_units, split_cell
 
 REJECT_COLUMNS = ["_row", "column_name", "reason"]
 FACT_COLUMNS = ["_row", "body_code", "year", "indicator", "value", "unit", "min_value", "max_value"]
@@ -45,10 +45,13 @@ def parse_years(long: pl.DataFrame) -> pl.DataFrame:
 
 
 def parse_values(long: pl.DataFrame, numbers: NumberFormat | None = None) -> pl.DataFrame:
-    """``value`` (float) and ``value_error`` from ``value_text`` (macro series: units as the source states them)."""
-    values, errors = parse_number_column(long["value_text"].to_list(), numbers)
+    """``value``, ``value_error`` and ``cell_unit`` from ``value_text`` (macro series: no conversion, a
+    series is stored in the unit its source states, from the unit column or else the cell)."""
+    split = [split_cell(v) for v in long["value_text"].to_list()]
+    values, errors = parse_number_column([f for f, _ in split], numbers)
     return long.with_columns(
-        value=pl.Series(values, dtype=pl.Float64), value_error=pl.Series(errors, dtype=pl.String)
+        value=pl.Series(values, dtype=pl.Float64), value_error=pl.Series(errors, dtype=pl.String),
+        cell_unit=pl.Series([u for _, u in split], dtype=pl.String),
     )
 
 
@@ -109,7 +112,7 @@ def prepare_facts(
 
     skipped_other = 0
     if dataset == "macro":
-        df = df.with_columns(series=pl.col("indicator_label"), unit=pl.coalesce(pl.col("unit_text"), pl.lit("%")))
+        df = df.with_columns(series=pl.col("indicator_label"))
     else:
         df = resolve_indicators(df, labels, indicators)
         unknown = df.filter(pl.col("indicator").is_null())
@@ -131,7 +134,7 @@ def prepare_facts(
         df = df.filter(pl.col("body_code").is_not_null())
 
     if dataset == "macro":
-        df = parse_values(df, numbers)
+        df = parse_values(df, numbers).with_columns(unit=pl.coalesce("unit_text", "cell_unit", pl.lit("%")))
     else:
         df = apply_units(df, indicators, rates, numbers=numbers or NumberFormat(), assume_declared=assume_declared)
     missing = df.filter(pl.col("value").is_null() & pl.col("value_error").is_null())
