@@ -201,3 +201,17 @@ def test_refusals_name_the_cell_and_the_reason(indicator: str, value_text: str, 
                       numbers=NumberFormat(), assume_declared=False).row(0, named=True)
     assert out["value"] is None
     assert why in out["value_error"] and repr(value_text) in out["value_error"]
+
+
+def test_macro_series_keep_the_unit_in_the_cell_and_never_glue_it() -> None:
+    from transforms.facts import prepare_facts
+
+    empty = pl.DataFrame(schema={"alias": pl.String, "body_code": pl.String, "valid_from": pl.Int64,
+                                 "valid_to": pl.Int64})
+    long = pl.DataFrame({"_row": [1, 2], "_column": ["v", "v"], "body_label": [None, None],
+                         "year_text": ["2021", "2022"], "indicator_label": ["cpi_inflation_pct", "usd_kzt"],
+                         "value_text": ["8,4 %", "460,48"], "unit_text": [None, "KZT per USD"]},
+                        schema_overrides={"body_label": pl.String})
+    got = prepare_facts(long, "macro", empty, INDICATORS, INDICATORS).accepted
+    assert got.select("series", "value", "unit").rows() == [("cpi_inflation_pct", 8.4, "%"),
+                                                             ("usd_kzt", 460.48, "KZT per USD")]
