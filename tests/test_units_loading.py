@@ -99,6 +99,9 @@ def test_a_scale_error_is_held_with_its_history_and_released_by_one_command(with
     assert f"pilotwatch quarantine release {hold_id}" in qreason
 
     env = {**os.environ, "PILOTWATCH_DB": str(db)}
+    listed = subprocess.run([sys.executable, "-m", "pilotwatch.cli", "quarantine", "list", "--format", "csv"],
+                            capture_output=True, text=True, env=env, cwd=ROOT, timeout=300)
+    assert listed.returncode == 0 and f"\n{hold_id},held,acsa,2021,payroll_fund_musd,5280.0," in listed.stdout
     released = subprocess.run([sys.executable, "-m", "pilotwatch.cli", "quarantine", "release", str(hold_id),
                                "--by", "analyst-2"], capture_output=True, text=True, env=env, cwd=ROOT, timeout=300)
     assert released.returncode == 0, released.stderr

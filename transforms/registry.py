@@ -51,7 +51,7 @@ _WORDS: dict[str, str | None] = {
     **dict.fromkeys(["область", "области", "обл", "oblast", "region", "regional", "облысы", "облысынын", "облыс"],
                     "{region}"),
     **dict.fromkeys(["район", "района", "рн", "district", "ауданы", "ауданынын", "аудан", "raion"], "{district}"),
-    **dict.fromkeys(["министерство", "министерства", "ministry", "министрлиги", "минист"], "{ministry}"),
+    **dict.fromkeys(["министерство", "министерства", "ministry", "министрлиги"], "{ministry}"),
     **dict.fromkeys(["агентство", "агентства", "agency", "агенттиги"], "{agency}"),
     **dict.fromkeys(["маслихат", "маслихата", "maslikhat", "maslihat", "маслихаты"], "{maslikhat}"),
     **dict.fromkeys(["акимат", "акимата", "акимату", "akimat", "akimats", "hakimat", "акимдиги", "акимдик",

@@ -35,9 +35,7 @@ def run_list(args: argparse.Namespace) -> int:
 
     con = warehouse.connect(read_only=True)
     try:
-        table = warehouse.frame(con, "SELECT hold_id, status, body_code, year, indicator, value, unit, source_id, "
-                                     "row_number, reason FROM mart.held_values "
-                                     + ("" if args.all else "WHERE status = 'held' ") + "ORDER BY hold_id")
+        table = warehouse.frame(con, warehouse.sql("held_values_list"), [args.all])
     finally:
         con.close()
     write(table.columns, table.rows(), args.format)
