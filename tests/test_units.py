@@ -6,6 +6,8 @@ import math
 
 import polars as pl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from transforms.numbers import NumberFormat
 from transforms.units import UnitError, apply_units, convert, read_unit, split_cell, unit_in_header
@@ -215,3 +217,11 @@ def test_macro_series_keep_the_unit_in_the_cell_and_never_glue_it() -> None:
     got = prepare_facts(long, "macro", empty, INDICATORS, INDICATORS).accepted
     assert got.select("series", "value", "unit").rows() == [("cpi_inflation_pct", 8.4, "%"),
                                                              ("usd_kzt", 460.48, "KZT per USD")]
+
+
+@settings(max_examples=200, deadline=None)
+@given(cell=st.text(max_size=24), unit_text=st.one_of(st.none(), st.text(max_size=12)))
+def test_any_cell_is_read_or_refused_never_crashes(cell: str, unit_text: str | None) -> None:
+    out = apply_units(frame([("payroll_fund_musd", cell, unit_text, "value")]), INDICATORS, None,
+                      numbers=NumberFormat(), assume_declared=True).row(0, named=True)
+    assert (out["value"] is None) or (out["value_error"] is None and math.isfinite(out["value"]))
