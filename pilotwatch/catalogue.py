@@ -50,15 +50,39 @@ class HttpOptions(Strict):
 
 
 class CsvOptions(Strict):
-    delimiter: str | None = None  # None: sniffed from the header line
-    encoding: Literal["auto", "utf-8", "utf-8-sig", "cp1251"] = "auto"
+    """How a CSV is read."""
+
+    #: None: the delimiter that splits most lines into the same number of fields.
+    delimiter: str | None = None
+    #: ``auto``: UTF-16/UTF-32 by BOM or NUL pattern, else UTF-8 (with or without BOM), else
+    #: cp1251; a file mixing UTF-8 and other lines is refused.
+    encoding: Literal["auto", "utf-8", "utf-8-sig", "cp1251", "utf-16", "utf-32"] = "auto"
+    #: Line of the header (title lines above it are skipped). None: the first line, of the first
+    #: 30, that holds every mapped column (by name or a recognised Russian/Kazakh/English name).
+    header_row: int | None = Field(None, ge=1)
 
 
 class XlsxOptions(Strict):
+    """How an XLSX workbook is read."""
+
+    #: Sheet name, or 0-based index. When it holds no table, the error lists the other sheets.
     sheet: str | int = 0
-    #: Rows above the header (report titles). None: found by looking for the first row that
-    #: contains every mapped column name.
-    header_row: int | None = None
+    #: Row of the header (report titles above it are skipped). None: the first row, of the first
+    #: 30, that holds every mapped column (by name or a recognised Russian/Kazakh/English name).
+    header_row: int | None = Field(None, ge=1)
+
+
+class Limits(Strict):
+    """What one source may make pilotwatch do; exceeding a limit fails the source, naming it.
+
+    Sizing: a table of indicators is a few hundred rows and well under 1 MB unpacked; the
+    defaults leave a factor of a hundred and still stop a zip bomb within a second.
+    """
+
+    #: Rows read from one file (CSV lines, sheet rows, JSON records, Parquet rows).
+    max_rows: int = Field(100_000, gt=0)
+    #: Total unpacked size an XLSX zip may declare, checked before parsing.
+    max_unpacked_bytes: int = Field(64 * 1024 * 1024, gt=0)
 
 
 class JsonOptions(Strict):
@@ -67,7 +91,13 @@ class JsonOptions(Strict):
 
 
 class Columns(Strict):
-    """Where the fields are in the source table, by header name."""
+    """Where the fields are in the source table, by header name.
+
+    The names of ``body``, ``year``, ``indicator``, ``value`` and ``unit`` also match their
+    Russian, Kazakh and English equivalents when the file does not use them (``Орган``,
+    ``Год``, ``Показатель``, ``Значение``, ``Единица измерения``; see ``HEADER_SYNONYMS`` in
+    ``pilotwatch/sources/readers.py``), and a header with a unit (``Значение, %``).
+    """
 
     year: str | None = None
     indicator: str | None = None
@@ -75,8 +105,11 @@ class Columns(Strict):
     value: str | None = None
     unit: str | None = None
     #: Layout ``wide_bodies``: header -> body name or alias (resolved by the body registry).
+    #: Empty: every column other than year/indicator/unit is a body, named by its header.
     bodies: dict[str, str] = Field(default_factory=dict)
     #: Layout ``wide_indicators``: header -> indicator code.
+    #: Empty: every column other than year/body/unit is an indicator, named by its header
+    #: (a unit in the header, "Фонд оплаты труда, млн. тенге", is read as the values' unit).
     indicators: dict[str, str] = Field(default_factory=dict)
 
 
@@ -103,6 +136,7 @@ class Source(Strict):
     xlsx: XlsxOptions = Field(default_factory=XlsxOptions)
     json_options: JsonOptions = Field(default_factory=JsonOptions, alias="json")
     http: HttpOptions = Field(default_factory=HttpOptions)
+    limits: Limits = Field(default_factory=Limits)
     #: Where the figures were published (cited in provenance and reports).
     cite: str | None = None
     max_reject_share: float | None = Field(None, ge=0, le=1)
@@ -121,10 +155,6 @@ class Source(Strict):
             raise ValueError(f"source {self.id!r}: kind http needs 'url'")
         if self.kind in ("file", "bundled") and not self.path:
             raise ValueError(f"source {self.id!r}: kind {self.kind} needs 'path'")
-        if self.layout == "wide_bodies" and not self.columns.bodies:
-            raise ValueError(f"source {self.id!r}: layout wide_bodies needs columns.bodies")
-        if self.layout == "wide_indicators" and not self.columns.indicators:
-            raise ValueError(f"source {self.id!r}: layout wide_indicators needs columns.indicators")
         if self.layout == "long" and not (self.columns.value and (self.columns.indicator or self.dataset == "macro")):
             raise ValueError(f"source {self.id!r}: layout long needs columns.value and columns.indicator")
         return self
@@ -188,20 +218,81 @@ def load_catalogue(path: str | os.PathLike[str]) -> Catalogue:
         raise CatalogueError(f"catalogue {p}: {exc}") from exc
 
 
-def adhoc_source(dataset: str, location: str, *, year: int | None, fmt: str | None = None, **layout: object) -> Source:
-    """A one-off source for ``pilotwatch ingest``: a long table with the canonical column names."""
+def parse_option(text: str) -> tuple[list[str], object]:
+    """``"xlsx.header_row=3"`` -> (["xlsx", "header_row"], 3): a catalogue key and its YAML value.
+
+    Values are read as YAML so numbers, ``null`` and ``{a: b}`` mean what they mean in the
+    catalogue file; an empty value is null (``columns.year=`` unmaps the year column).
+    """
+    key, sep, value = text.partition("=")
+    if not sep or not key.strip():
+        raise CatalogueError(f"option {text!r}: expected KEY=VALUE, for example xlsx.header_row=3")
+    try:
+        parsed = yaml.safe_load(value) if value.strip() else None
+    except yaml.YAMLError as exc:
+        raise CatalogueError(f"option {text!r}: the value is not valid YAML ({exc})") from None
+    return [k for k in key.strip().split(".") if k], parsed
+
+
+def _set_path(spec: dict[str, object], path: list[str], value: object) -> None:
+    node = spec
+    for k in path[:-1]:
+        child = node.get(k)
+        if not isinstance(child, dict):
+            child = {}
+            node[k] = child
+        node = child
+    node[path[-1]] = value
+
+
+#: The columns ``pilotwatch ingest`` maps per layout when not told otherwise (each also matches
+#: its Russian/Kazakh names, e.g. ``Орган``, ``Год``, ``Показатель``, ``Значение``).
+ADHOC_COLUMNS: dict[str, dict[str, str]] = {
+    "long": {"body": "body", "year": "year", "indicator": "indicator", "value": "value"},
+    "wide_bodies": {"year": "year", "indicator": "indicator"},
+    "wide_indicators": {"body": "body", "year": "year"},
+}
+
+
+def adhoc_source(
+    dataset: str,
+    location: str,
+    *,
+    year: int | None,
+    fmt: str | None = None,
+    options: list[str] | None = None,
+    **layout: object,
+) -> Source:
+    """A one-off source for ``pilotwatch ingest``, validated by the same model as a catalogue entry.
+
+    Without options: a long table with the columns body, year, indicator, value (or their
+    Russian/Kazakh names). ``options`` are catalogue keys as ``KEY=VALUE`` (``layout=wide_bodies``,
+    ``xlsx.sheet=Данные``, ``columns.value=Факт``, ``limits.max_rows=5000``), so both doors take
+    the same formats and options.
+    """
     is_url = location.startswith(("http://", "https://"))
     suffix = Path(location.split("?")[0]).suffix.lower().lstrip(".")
     fmt = fmt or {"xls": "xlsx", "pq": "parquet"}.get(suffix, suffix or "csv")
+    parsed = [parse_option(o) for o in options or []]
+    chosen = {tuple(p): v for p, v in parsed}
+    lay = str(layout.get("layout") or chosen.get(("layout",)) or "long")
     spec: dict[str, object] = {
         "id": "adhoc",
         "dataset": dataset,
         "years": [year] if year else [],
         "kind": "http" if is_url else "file",
         "format": fmt,
-        "layout": "long",
-        "columns": {"body": "body", "year": "year", "indicator": "indicator", "value": "value"},
+        "layout": lay,
+        "columns": dict(ADHOC_COLUMNS.get(lay, ADHOC_COLUMNS["long"])),
         ("url" if is_url else "path"): location,
     }
     spec.update(layout)
-    return Source.model_validate(spec)
+    for path, value in parsed:
+        if path == ["columns"] and isinstance(value, dict):
+            spec["columns"] = value
+        else:
+            _set_path(spec, path, value)
+    try:
+        return Source.model_validate(spec)
+    except ValueError as exc:
+        raise CatalogueError(f"ingest options: {exc}") from None
