@@ -29,47 +29,56 @@ def parse_year_range(text: str) -> list[int]:
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    """Unknown keys are errors; the docstring under each field is its entry in docs/catalogue.md."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
 
 
 class HttpOptions(Strict):
     """How an ``http`` source is fetched."""
 
     timeout_s: float = 30.0
+    """Seconds a download may stall (no bytes) before it is retried."""
     retries: int = Field(3, ge=0, le=10)
+    """Retries after a failed or stalled download (network errors, 5xx, 429)."""
     backoff_s: float = Field(1.0, ge=0)
+    """First pause between retries, doubled each time."""
     max_bytes: int = Field(50 * 1024 * 1024, gt=0)
+    """Largest download accepted; a larger one fails the source."""
     headers: dict[str, str] = Field(default_factory=dict)
-    #: Name of an environment variable holding an API key (never the key itself).
+    """Extra request headers (no secrets: use ``api_key_env``)."""
     api_key_env: str | None = None
-    #: ``opendata_kz``: the Kazakhstan open data portal's paged JSON API
-    #: (``?apiKey=…&source={"from":0,"size":N}``, returns a JSON array per page).
+    """Name of an environment variable holding an API key (never the key itself)."""
     paging: Literal["none", "opendata_kz"] = "none"
+    """``opendata_kz``: the Kazakhstan open data portal's paged JSON API
+    (``?apiKey=…&source={"from":0,"size":N}``, returns a JSON array per page)."""
     page_size: int = Field(100, gt=0, le=10000)
+    """Records per page with ``paging: opendata_kz``."""
     max_pages: int = Field(1000, gt=0)
+    """Pages fetched at most with ``paging: opendata_kz``."""
 
 
 class CsvOptions(Strict):
     """How a CSV is read."""
 
-    #: None: the delimiter that splits most lines into the same number of fields.
     delimiter: str | None = None
-    #: ``auto``: UTF-16/UTF-32 by BOM or NUL pattern, else UTF-8 (with or without BOM), else
-    #: cp1251; a file mixing UTF-8 and other lines is refused.
+    """None: the delimiter that splits most lines into the same number of fields."""
     encoding: Literal["auto", "utf-8", "utf-8-sig", "cp1251", "utf-16", "utf-32"] = "auto"
-    #: Line of the header (title lines above it are skipped). None: the first line, of the first
-    #: 30, that holds every mapped column (by name or a recognised Russian/Kazakh/English name).
+    """``auto``: UTF-16/UTF-32 by BOM or NUL pattern, else UTF-8 (with or without BOM), else cp1251; a file
+    mixing UTF-8 and other lines is refused."""
     header_row: int | None = Field(None, ge=1)
+    """Line of the header (title lines above it are skipped). None: the first line, of the first 30, that
+    holds every mapped column (by name or a recognised Russian/Kazakh/English name)."""
 
 
 class XlsxOptions(Strict):
     """How an XLSX workbook is read."""
 
-    #: Sheet name, or 0-based index. When it holds no table, the error lists the other sheets.
     sheet: str | int = 0
-    #: Row of the header (report titles above it are skipped). None: the first row, of the first
-    #: 30, that holds every mapped column (by name or a recognised Russian/Kazakh/English name).
+    """Sheet name, or 0-based index. When it holds no table, the error lists the other sheets."""
     header_row: int | None = Field(None, ge=1)
+    """Row of the header (report titles above it are skipped). None: the first row, of the first 30, that
+    holds every mapped column (by name or a recognised Russian/Kazakh/English name)."""
 
 
 class Limits(Strict):
@@ -79,15 +88,17 @@ class Limits(Strict):
     defaults leave a factor of a hundred and still stop a zip bomb within a second.
     """
 
-    #: Rows read from one file (CSV lines, sheet rows, JSON records, Parquet rows).
     max_rows: int = Field(100_000, gt=0)
-    #: Total unpacked size an XLSX zip may declare, checked before parsing.
+    """Rows read from one file (CSV lines, sheet rows, JSON records, Parquet rows)."""
     max_unpacked_bytes: int = Field(64 * 1024 * 1024, gt=0)
+    """Total unpacked size an XLSX zip may declare, checked before parsing."""
 
 
 class JsonOptions(Strict):
-    #: Dotted path to the records array inside the document; empty when the document is the array.
+    """How a JSON document is read."""
+
     records_path: str = ""
+    """Dotted path to the records array inside the document; empty when the document is the array."""
 
 
 class Columns(Strict):
@@ -100,48 +111,69 @@ class Columns(Strict):
     """
 
     year: str | None = None
+    """Header of the year column (or ``Год``/``Жыл``/``Year``)."""
     indicator: str | None = None
+    """Header of the indicator column (or ``Показатель``/``Көрсеткіш``/``Indicator``)."""
     body: str | None = None
+    """Header of the body column (or ``Орган``/``Государственный орган``/``Body``)."""
     value: str | None = None
+    """Header of the value column in a long layout (or ``Значение``/``Мәні``/``Value``)."""
     unit: str | None = None
-    #: Layout ``wide_bodies``: header -> body name or alias (resolved by the body registry).
-    #: Empty: every column other than year/indicator/unit is a body, named by its header.
+    """Header of the unit column (or ``Единица измерения``/``Unit``; found without a mapping too)."""
     bodies: dict[str, str] = Field(default_factory=dict)
-    #: Layout ``wide_indicators``: header -> indicator code.
-    #: Empty: every column other than year/body/unit is an indicator, named by its header
-    #: (a unit in the header, "Фонд оплаты труда, млн. тенге", is read as the values' unit).
+    """Layout ``wide_bodies``: header -> body name or alias (resolved by the body registry). Empty: every
+    column other than year/indicator/unit is a body, named by its header."""
     indicators: dict[str, str] = Field(default_factory=dict)
+    """Layout ``wide_indicators``: header -> indicator code. Empty: every column other than year/body/unit
+    is an indicator, named by its header (a unit in the header, "Фонд оплаты труда, млн. тенге", is read as
+    the values' unit)."""
 
 
 class Source(Strict):
     """One catalogue entry: a source feeding one dataset for some years."""
 
     id: str = Field(pattern=r"^[a-z0-9_]+$")
+    """Unique name of the entry (lowercase letters, digits, ``_``); recorded with every load."""
     dataset: Literal["evaluation_center", "public_services_monitoring", "payroll", "macro", "targets"]
+    """The dataset the values belong to; indicators of other datasets in the file are skipped."""
     years: list[int]
+    """Years this source covers: a list or a range string (``"2017-2020"``)."""
     kind: Literal["http", "file", "bundled"]
-    #: ``file``: a path (relative to the catalogue file); ``bundled``: relative to data/bundled.
+    """Where the bytes come from: a URL, a file, or a file shipped in ``data/bundled``."""
     path: str | None = None
+    """``file``: a path (relative to the catalogue file); ``bundled``: relative to data/bundled."""
     url: str | None = None
+    """``http``: the URL (an API key goes in ``http.api_key_env``, never here)."""
     format: Literal["csv", "xlsx", "json", "parquet"]
+    """File format."""
     layout: Literal["wide_bodies", "wide_indicators", "long"]
+    """``long``: one value per row; ``wide_bodies``: a column per body; ``wide_indicators``: a column
+    per indicator."""
     columns: Columns
-    #: Columns whose blank cells repeat the value above (published tables merge cells).
+    """Which header holds what (see ``columns.*``)."""
     fill_down: list[str] = Field(default_factory=list)
-    #: A fixed year for sources without a year column.
+    """Columns whose blank cells repeat the value above (published tables merge cells)."""
     year: int | None = None
-    #: A fixed body for single-body sources without a body column.
+    """A fixed year for sources without a year column."""
     body: str | None = None
+    """A fixed body for single-body sources without a body column."""
     csv: CsvOptions = Field(default_factory=CsvOptions)
+    """CSV reading options (``csv.*``)."""
     xlsx: XlsxOptions = Field(default_factory=XlsxOptions)
+    """XLSX reading options (``xlsx.*``)."""
     json_options: JsonOptions = Field(default_factory=JsonOptions, alias="json")
+    """JSON reading options (``json.*``)."""
     http: HttpOptions = Field(default_factory=HttpOptions)
+    """Download options for ``kind: http`` (``http.*``)."""
     limits: Limits = Field(default_factory=Limits)
-    #: Where the figures were published (cited in provenance and reports).
+    """Limits on what the file may make pilotwatch do (``limits.*``)."""
     cite: str | None = None
+    """Where the figures were published (cited in provenance and reports)."""
     max_reject_share: float | None = Field(None, ge=0, le=1)
+    """Share of refused values above which the load fails and changes nothing (default:
+    ``defaults.max_reject_share``)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, use_attribute_docstrings=True)
 
     @field_validator("years", mode="before")
     @classmethod
@@ -161,15 +193,23 @@ class Source(Strict):
 
 
 class Defaults(Strict):
+    """Catalogue-wide defaults."""
+
     max_reject_share: float = Field(0.2, ge=0, le=1)
+    """Share of refused values above which a load fails and changes nothing."""
 
 
 class Catalogue(Strict):
+    """A catalogue file: ``version``, ``defaults`` and the list of ``sources``."""
+
     version: Literal[1] = 1
+    """Catalogue format version."""
     defaults: Defaults = Field(default_factory=Defaults)
+    """Values for keys a source leaves out (``defaults.*``)."""
     sources: list[Source]
-    #: Directory that relative ``file`` paths are resolved against (set by ``load_catalogue``).
+    """The entries (keys below)."""
     base_dir: str = ""
+    """Directory that relative ``file`` paths are resolved against (set by ``load_catalogue``)."""
 
     @model_validator(mode="after")
     def _unique_ids(self) -> Catalogue:
