@@ -165,10 +165,7 @@ def read_source(content: bytes, source: Source) -> ReadTable:
         renamed = _recognise(headers, source)
         found = _Found(headers=[renamed.get(h, h) for h in headers], rows=rows, renamed=renamed)
 
-    headers, rows = found.headers, [(n, v) for n, v in found.rows if any(x is not None and x.strip() for x in v)]
-    if not rows:
-        raise _error(source, f"empty: the {fmt} has a header but no data rows")
-    _check_headers(headers, source)
+    headers, rows = _checked(found, source)
     data: dict[str, list[str | None]] = {h: [vals[i] for _, vals in rows] for i, h in enumerate(headers)}
     df = pl.DataFrame(data, schema=dict.fromkeys(headers, pl.String))
     frame = df.with_columns(pl.Series(ROW_COLUMN, [n for n, _ in rows], dtype=pl.Int64))
@@ -189,6 +186,15 @@ class _Found:
     sheet: str | None = None
     encoding: str | None = None
     kept_columns: list[int] = field(default_factory=list)  # grid column of each header
+
+
+def _checked(found: _Found, source: Source) -> tuple[list[str], list[tuple[int, list[str | None]]]]:
+    """The headers and non-blank rows of a found table; raises when it has no rows or lacks mapped columns."""
+    rows = [(n, v) for n, v in found.rows if any(x is not None and x.strip() for x in v)]
+    if not rows:
+        raise _error(source, f"empty: the {_FORMAT_NAMES[source.format]} has a header but no data rows")
+    _check_headers(found.headers, source)
+    return found.headers, rows
 
 
 def _check_row_limit(n: int, source: Source) -> None:
@@ -632,6 +638,7 @@ def _read_xlsx(content: bytes, source: Source) -> _Found:
             if not any(_filled(r) for _, r in grid):
                 raise _error(source, f"empty: the sheet {name!r} has no cells with values")
             found = _locate(grid, source, source.xlsx.header_row, "XLSX")
+            _checked(found, source)
         except SourceError as exc:
             others = _other_tables(wb, source, name)
             if not others:
