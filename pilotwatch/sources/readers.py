@@ -510,16 +510,17 @@ def _decode(content: bytes, source: Source) -> tuple[str, str]:
 def _sniff_delimiter(lines: Sequence[str]) -> str:
     """The candidate delimiter that splits the most lines into the same number (>1) of fields.
 
-    Title rows above the header have one field whatever the delimiter, so they do not vote.
+    Title rows above the header have one field whatever the delimiter, so they do not vote; on a
+    tie the delimiter giving more fields wins (decimal commas in a ';' file split consistently too).
     """
-    best, best_score = ",", 0
+    best, best_score = ",", (0, 0)
     for d in _DELIMITERS:
         counts = [len(r) for r in csv.reader(lines, delimiter=d) if r]
         multi = [n for n in counts if n > 1]
         if not multi:
             continue
-        mode = max(set(multi), key=multi.count)
-        score = multi.count(mode)
+        mode = max(set(multi), key=lambda n: (multi.count(n), n))
+        score = (multi.count(mode), mode)  # ties: more fields ("89,8" in a ';' file splits at ',' too)
         if score > best_score:
             best, best_score = d, score
     return best
