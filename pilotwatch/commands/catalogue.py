@@ -17,7 +17,7 @@ import yaml
 from pydantic import BaseModel
 from pydantic_core import PydanticUndefined
 
-from pilotwatch.catalogue import Catalogue, Source
+from pilotwatch.catalogue import Catalogue, CatalogueError, Source
 
 #: One worked example per layout (each is validated by the tests, so none can rot).
 EXAMPLES: list[tuple[str, str, str]] = [
@@ -204,5 +204,5 @@ def _check(args: argparse.Namespace) -> int:
     by_id = {s.id: s for s in cat.sources}
     unknown = [i for i in args.source_id if i not in by_id]
     if unknown:
-        raise SystemExit(f"pilotwatch catalogue check: no source {unknown} in the catalogue; it has {sorted(by_id)}")
+        raise CatalogueError(f"no source {unknown} in {args.catalogue or 'the catalogue'}; it has {sorted(by_id)}")
     return check(cat, [by_id[i] for i in args.source_id], [args.year] if args.year else [])
