@@ -202,3 +202,16 @@ def test_thesis_tables_are_unchanged_by_header_units() -> None:
     assert got.units == {} and got.notes == []
     assert to_long(got.frame, src, got.units)["unit_text"].null_count() == to_long(got.frame, src).height
     assert isinstance(got.frame, pl.DataFrame)
+
+
+@pytest.mark.parametrize("header", [
+    "body;year;indicator;value",
+    "Государственный орган;Год;Наименование показателя;Значение",
+    "Мемлекеттік орган;Жыл;Көрсеткіш;Мәні",
+    "State body;Year;Indicator;Value, %",
+])
+def test_english_russian_and_kazakh_headers_need_no_mapping(header: str) -> None:
+    src = adhoc_source("evaluation_center", "x.csv", year=2021)
+    got = read_source(f"{header}\nАДГС;2021;Достижение целей;91,4\n".encode(), src)
+    assert got.frame.columns == ["body", "year", "indicator", "value", "_row"]
+    assert got.frame.row(0) == ("АДГС", "2021", "Достижение целей", "91,4", 2)
