@@ -25,7 +25,7 @@ import json
 import re
 import zipfile
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 import polars as pl
@@ -33,7 +33,7 @@ import polars as pl
 from pilotwatch.catalogue import Source
 from pilotwatch.sources.fetch import SourceError, source_uri
 
-__all__ = ["HEADER_SYNONYMS", "ROW_COLUMN", "ReadTable", "mapped_columns", "read_source", "read_table"]
+__all__ = ["HEADER_SYNONYMS", "ROW_COLUMN", "ReadTable", "TableLayout", "mapped_columns", "read_source", "read_table"]
 
 #: The row-number column added to every table.
 ROW_COLUMN = "_row"
@@ -75,11 +75,10 @@ _NOTE_START = re.compile(
 )
 
 
-@dataclass(frozen=True)
-class ReadTable:
-    """A read table and what the reader found around it (for the load message and ``--dry-run``)."""
+@dataclass(kw_only=True)
+class TableLayout:
+    """What the reader found around the table (for the load message and ``--dry-run``)."""
 
-    frame: pl.DataFrame  # all String columns plus Int64 ``_row``
     header_row: int | None = None  # line (CSV) or row (XLSX) of the header, 1-based
     headers: list[str] = field(default_factory=list)  # the header cells as found
     #: header as found -> the catalogue's name it was recognised as (a synonym or a unit suffix).
@@ -105,6 +104,22 @@ class ReadTable:
             lines.append(f"units ({src}): " + "; ".join(f"{c!r}: {u!r}" for c, u in self.units.items()))
         lines += [f"note (row {n}, not data): {t}" for n, t in self.notes]
         return lines
+
+
+@dataclass(kw_only=True)
+class ReadTable(TableLayout):
+    """A read table: all String columns plus Int64 ``_row``, and what was found around it."""
+
+    frame: pl.DataFrame
+
+
+@dataclass(kw_only=True)
+class _Found(TableLayout):
+    """A table located in a grid, before it becomes a frame."""
+
+    names: list[str]  # column names after recognition (the catalogue's names)
+    rows: list[tuple[int, list[str | None]]]
+    kept_columns: list[int] = field(default_factory=list)  # grid column of each name
 
 
 def _error(source: Source, problem: str) -> SourceError:
@@ -163,29 +178,13 @@ def read_source(content: bytes, source: Source) -> ReadTable:
         headers, rows = _read_json(content, source) if source.format == "json" else _read_parquet(content, source)
         _check_row_limit(len(rows), source)
         renamed = _recognise(headers, source)
-        found = _Found(headers=[renamed.get(h, h) for h in headers], rows=rows, renamed=renamed)
+        found = _Found(names=[renamed.get(h, h) for h in headers], rows=rows, renamed=renamed, headers=headers)
 
     headers, rows = _checked(found, source)
     data: dict[str, list[str | None]] = {h: [vals[i] for _, vals in rows] for i, h in enumerate(headers)}
     df = pl.DataFrame(data, schema=dict.fromkeys(headers, pl.String))
     frame = df.with_columns(pl.Series(ROW_COLUMN, [n for n, _ in rows], dtype=pl.Int64))
-    return ReadTable(frame, found.header_row, found.found_headers or headers, found.renamed, found.units,
-                     found.units_row, found.notes, found.sheet, found.encoding)
-
-
-@dataclass
-class _Found:
-    headers: list[str]
-    rows: list[tuple[int, list[str | None]]]
-    header_row: int | None = None
-    found_headers: list[str] = field(default_factory=list)
-    renamed: dict[str, str] = field(default_factory=dict)
-    units: dict[str, str] = field(default_factory=dict)
-    units_row: int | None = None
-    notes: list[tuple[int, str]] = field(default_factory=list)
-    sheet: str | None = None
-    encoding: str | None = None
-    kept_columns: list[int] = field(default_factory=list)  # grid column of each header
+    return ReadTable(frame=frame, **{f.name: getattr(found, f.name) for f in fields(TableLayout)})
 
 
 def _checked(found: _Found, source: Source) -> tuple[list[str], list[tuple[int, list[str | None]]]]:
@@ -193,8 +192,8 @@ def _checked(found: _Found, source: Source) -> tuple[list[str], list[tuple[int, 
     rows = [(n, v) for n, v in found.rows if any(x is not None and x.strip() for x in v)]
     if not rows:
         raise _error(source, f"empty: the {_FORMAT_NAMES[source.format]} has a header but no data rows")
-    _check_headers(found.headers, source)
-    return found.headers, rows
+    _check_headers(found.names, source)
+    return found.names, rows
 
 
 def _check_row_limit(n: int, source: Source) -> None:
@@ -393,7 +392,8 @@ def _locate(grid: list[tuple[int, list[str | None]]], source: Source, header_row
         unit = split_unit(x)[1]
         if unit and name not in col_units and _unit_from_header(name, source):
             col_units[name] = unit
-    return _Found(headers, rows, header_no, found, renamed, col_units, units_row, notes, kept_columns=kept)
+    return _Found(names=headers, rows=rows, header_row=header_no, headers=found, renamed=renamed, units=col_units,
+                  units_row=units_row, notes=notes, kept_columns=kept)
 
 
 def _unit_from_header(name: str, source: Source) -> bool:
@@ -704,7 +704,7 @@ def _check_formulas(content: bytes, source: Source, found: _Found, name: str) ->
 
 
 def _kept_columns(found: _Found) -> list[int]:
-    return found.kept_columns or list(range(len(found.headers)))
+    return found.kept_columns or list(range(len(found.names)))
 
 
 # -- JSON -----------------------------------------------------------------------------------
