@@ -277,7 +277,7 @@ def _recognise(headers: Sequence[str], source: Source) -> dict[str, str]:
                                  f"map one in the catalogue (columns.{role})")
         if candidates:
             renamed[candidates[0]] = name
-    if source.columns.unit is None and "unit" not in present:  # an optional unit column, by its name
+    if _roles(source) and source.columns.unit is None and "unit" not in present:  # optional unit column
         units = [h for h in headers if h not in renamed and h not in mapped_columns(source)
                  and _match_role(h, "unit", "unit")]
         if len(units) == 1:
@@ -328,7 +328,8 @@ def _find_header(grid: list[tuple[int, list[str | None]]], source: Source, heade
     raise _error(
         source,
         f"no header row found in the first {HEADER_SEARCH_ROWS} rows: none contains all mapped columns "
-        f"{sorted(wanted)}{near}; fix the column names or set {source.format}.header_row",
+        f"{sorted(wanted)}{near}; fix the column names or set {source.format}.header_row "
+        "(pilotwatch ingest: --header-row N, or map a column with -o columns.body=…)",
     )
 
 
