@@ -215,3 +215,19 @@ def test_english_russian_and_kazakh_headers_need_no_mapping(header: str) -> None
     got = read_source(f"{header}\nАДГС;2021;Достижение целей;91,4\n".encode(), src)
     assert got.frame.columns == ["body", "year", "indicator", "value", "_row"]
     assert got.frame.row(0) == ("АДГС", "2021", "Достижение целей", "91,4", 2)
+
+
+def test_ingest_flags_map_to_catalogue_keys_and_the_header_hint_names_them(tmp_path: Path) -> None:
+    from pilotwatch.cli import build_parser
+    from pilotwatch.commands.ingest import options
+    from pilotwatch.sources.fetch import SourceError
+
+    args = build_parser().parse_args(["ingest", "payroll", "fund.xlsx", "--layout", "wide_bodies", "--sheet", "Данные",
+                                      "--header-row", "2", "-o", "xlsx.header_row=3"])
+    assert options(args) == ["layout=wide_bodies", "xlsx.sheet=Данные", "xlsx.header_row=2", "xlsx.header_row=3"]
+    src = adhoc_source("payroll", "fund.xlsx", year=2021, options=options(args))
+    assert (src.layout, src.xlsx.sheet, src.xlsx.header_row) == ("wide_bodies", "Данные", 3)  # -o wins
+    p = tmp_path / "t.csv"
+    p.write_text("Отчёт\n\nОрган;Период отчёта;Значение\nАДГС;2021;1\n")
+    with pytest.raises(SourceError, match=r"set csv.header_row \(pilotwatch ingest: --header-row N"):
+        read_source(p.read_bytes(), adhoc_source("payroll", str(p), year=2021))
