@@ -343,12 +343,12 @@ def _split_notes(rows: list[tuple[int, list[str | None]]]) -> tuple[list[tuple[i
 
     A note row inside the table (data follow it) stays data, so it is refused visibly, not hidden.
     """
-    for i, (_, cells) in enumerate(rows):
-        if not _is_note(cells):
-            continue
-        tail = rows[i:]
-        if all(len(_filled(c)) <= 1 for _, c in tail):  # continuation lines of the notes
-            return rows[:i], [(n, _filled(c)[0].strip()) for n, c in tail if _filled(c)]
+    start = len(rows)
+    while start > 0 and len(_filled(rows[start - 1][1])) <= 1:  # the trailing block of one-cell rows
+        start -= 1
+    for i in range(start, len(rows)):
+        if _is_note(rows[i][1]):  # the notes start here; the one-cell rows after it continue them
+            return rows[:i], [(n, _filled(c)[0].strip()) for n, c in rows[i:] if _filled(c)]
     return rows, []
 
 
