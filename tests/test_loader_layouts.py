@@ -231,3 +231,18 @@ def test_ingest_flags_map_to_catalogue_keys_and_the_header_hint_names_them(tmp_p
     p.write_text("Отчёт\n\nОрган;Период отчёта;Значение\nАДГС;2021;1\n")
     with pytest.raises(SourceError, match=r"set csv.header_row \(pilotwatch ingest: --header-row N"):
         read_source(p.read_bytes(), adhoc_source("payroll", str(p), year=2021))
+
+
+def test_a_limit_fails_the_source_by_name_and_changes_no_fact(seeded_db: Path, tmp_path: Path) -> None:
+    from pilotwatch.ingest import LoadFailed
+
+    first = tmp_path / "first.csv"
+    first.write_text("body,year,indicator,value\nacsa,2021,goal_achievement,90\n")
+    load(adhoc_source("evaluation_center", str(first), year=2021))
+    before = facts(seeded_db)
+    p = tmp_path / "flood.csv"
+    p.write_text("body,year,indicator,value\n" + "acsa,2021,goal_achievement,91\n" * 20)
+    src = adhoc_source("evaluation_center", str(p), year=2021, options=["limits.max_rows=10"])
+    with pytest.raises(LoadFailed, match=r"more than limits\.max_rows = 10 rows"), warehouse.writer("test") as con:
+        load_source(con, Catalogue(sources=[src], base_dir="/"), src, [2021])
+    assert facts(seeded_db) == before
