@@ -15,10 +15,11 @@ from warehouse import one
 
 @flow(name="ingest", log_prints=True)
 def ingest(
-    dataset: str, location: str, year: int | None = None, fmt: str | None = None, force: bool = False
+    dataset: str, location: str, year: int | None = None, fmt: str | None = None, force: bool = False,
+    options: list[str] | None = None,
 ) -> dict[str, object]:
-    """Load ``location`` (a long table: body, year, indicator, value[, unit]) into ``dataset``."""
-    source = adhoc_source(dataset, location, year=year, fmt=fmt)
+    """Load ``location`` into ``dataset`` (a long table unless ``options`` say otherwise: catalogue keys)."""
+    source = adhoc_source(dataset, location, year=year, fmt=fmt, options=options)
     cat = Catalogue(sources=[source], base_dir=".")
     with warehouse.writer(f"ingest {dataset}") as con:
         registry.seed(con)

@@ -29,49 +29,89 @@ def parse_year_range(text: str) -> list[int]:
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    """Unknown keys are errors; the docstring under each field is its entry in docs/catalogue.md."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
 
 
 class HttpOptions(Strict):
     """How an ``http`` source is fetched."""
 
     timeout_s: float = 30.0
+    """Seconds a download may stall (no bytes) before it is retried."""
     retries: int = Field(3, ge=0, le=10)
+    """Retries after a failed or stalled download (network errors, 5xx, 429)."""
     backoff_s: float = Field(1.0, ge=0)
+    """First pause between retries, doubled each time."""
     max_bytes: int = Field(50 * 1024 * 1024, gt=0)
+    """Largest download accepted; a larger one fails the source."""
     headers: dict[str, str] = Field(default_factory=dict)
-    #: Name of an environment variable holding an API key (never the key itself).
+    """Extra request headers (no secrets: use ``api_key_env``)."""
     api_key_env: str | None = None
-    #: ``opendata_kz``: the Kazakhstan open data portal's paged JSON API
-    #: (``?apiKey=…&source={"from":0,"size":N}``, returns a JSON array per page).
+    """Name of an environment variable holding an API key (never the key itself)."""
     paging: Literal["none", "opendata_kz"] = "none"
+    """``opendata_kz``: the Kazakhstan open data portal's paged JSON API
+    (``?apiKey=…&source={"from":0,"size":N}``, returns a JSON array per page)."""
     page_size: int = Field(100, gt=0, le=10000)
+    """Records per page with ``paging: opendata_kz``."""
     max_pages: int = Field(1000, gt=0)
+    """Pages fetched at most with ``paging: opendata_kz``."""
 
 
 class CsvOptions(Strict):
-    delimiter: str | None = None  # None: sniffed from the header line
-    encoding: Literal["auto", "utf-8", "utf-8-sig", "cp1251"] = "auto"
+    """How a CSV is read."""
+
+    delimiter: str | None = None
+    """None: the delimiter that splits most lines into the same number of fields."""
+    encoding: Literal["auto", "utf-8", "utf-8-sig", "cp1251", "utf-16", "utf-32"] = "auto"
+    """``auto``: UTF-16/UTF-32 by BOM or NUL pattern, else UTF-8 (with or without BOM), else cp1251; a file
+    mixing UTF-8 and other lines is refused."""
+    header_row: int | None = Field(None, ge=1)
+    """Line of the header (title lines above it are skipped). None: the first line, of the first 30, that
+    holds every mapped column (by name or a recognised Russian/Kazakh/English name)."""
 
 
 class XlsxOptions(Strict):
+    """How an XLSX workbook is read."""
+
     sheet: str | int = 0
-    #: Rows above the header (report titles). None: found by looking for the first row that
-    #: contains every mapped column name.
-    header_row: int | None = None
+    """Sheet name, or 0-based index. When it holds no table, the error lists the other sheets."""
+    header_row: int | None = Field(None, ge=1)
+    """Row of the header (report titles above it are skipped). None: the first row, of the first 30, that
+    holds every mapped column (by name or a recognised Russian/Kazakh/English name)."""
+
+
+class Limits(Strict):
+    """What one source may make pilotwatch do; exceeding a limit fails the source, naming it.
+
+    Sizing: a table of indicators is a few hundred rows and well under 1 MB unpacked. A zip bomb
+    declaring more than ``max_unpacked_bytes`` is refused in well under a second, before parsing;
+    below that, ``max_rows`` bounds the work: openpyxl read 20,000 sheet rows in 26 s on the loaded
+    2-core development machine, so a workbook at the default row limit takes minutes — lower it
+    for sources known to be small.
+    """
+
+    max_rows: int = Field(100_000, gt=0)
+    """Rows read from one file (CSV lines, sheet rows, JSON records, Parquet rows)."""
+    max_unpacked_bytes: int = Field(64 * 1024 * 1024, gt=0)
+    """Total unpacked size an XLSX zip may declare, checked before parsing."""
 
 
 class JsonOptions(Strict):
-    #: Dotted path to the records array inside the document; empty when the document is the array.
+    """How a JSON document is read."""
+
     records_path: str = ""
+    """Dotted path to the records array inside the document; empty when the document is the array."""
 
 
 class NumberOptions(Strict):
-    """The source's separators (issue 13: declared, not guessed). Unset: the format's default
+    """The source's separators, declared rather than guessed. Unset: the format's default
     (transforms/numbers.py FORMAT_DEFAULTS); ``auto`` reads a value only when one reading is possible."""
 
     decimal: Literal["auto", ",", "."] | None = None
+    """Decimal separator: ``,`` or ``.``; ``auto`` reads a value only when it has one possible reading."""
     thousands: Literal["auto", "space", "'", ",", ".", "none"] | None = None
+    """Thousands separator: ``space`` (also a no-break space), ``'``, ``,``, ``.`` or ``none``."""
 
     @model_validator(mode="after")
     def _distinct(self) -> NumberOptions:
@@ -85,52 +125,86 @@ class UnitOptions(Strict):
     refused unless ``assume_declared`` says the source is in the indicators' declared units."""
 
     assume_declared: bool = False
+    """Take a number without a unit in the indicator's declared unit (``data/reference/indicators.csv``)."""
 
 
 class Columns(Strict):
-    """Where the fields are in the source table, by header name."""
+    """Where the fields are in the source table, by header name.
+
+    The names of ``body``, ``year``, ``indicator``, ``value`` and ``unit`` also match their
+    Russian, Kazakh and English equivalents when the file does not use them (``Орган``,
+    ``Год``, ``Показатель``, ``Значение``, ``Единица измерения``; see ``HEADER_SYNONYMS`` in
+    ``pilotwatch/sources/readers.py``), and a header with a unit (``Значение, %``).
+    """
 
     year: str | None = None
+    """Header of the year column (or ``Год``/``Жыл``/``Year``)."""
     indicator: str | None = None
+    """Header of the indicator column (or ``Показатель``/``Көрсеткіш``/``Indicator``)."""
     body: str | None = None
+    """Header of the body column (or ``Орган``/``Государственный орган``/``Body``)."""
     value: str | None = None
+    """Header of the value column in a long layout (or ``Значение``/``Мәні``/``Value``)."""
     unit: str | None = None
-    #: Layout ``wide_bodies``: header -> body name or alias (resolved by the body registry).
+    """Header of the unit column (or ``Единица измерения``/``Unit``; found without a mapping too)."""
     bodies: dict[str, str] = Field(default_factory=dict)
-    #: Layout ``wide_indicators``: header -> indicator code.
+    """Layout ``wide_bodies``: header -> body name or alias (resolved by the body registry). Empty: every
+    column other than year/indicator/unit is a body, named by its header."""
     indicators: dict[str, str] = Field(default_factory=dict)
+    """Layout ``wide_indicators``: header -> indicator code. Empty: every column other than year/body/unit
+    is an indicator, named by its header (a unit in the header, "Фонд оплаты труда, млн. тенге", is read as
+    the values' unit)."""
 
 
 class Source(Strict):
     """One catalogue entry: a source feeding one dataset for some years."""
 
     id: str = Field(pattern=r"^[a-z0-9_]+$")
+    """Unique name of the entry (lowercase letters, digits, ``_``); recorded with every load."""
     dataset: Literal["evaluation_center", "public_services_monitoring", "payroll", "macro", "targets"]
+    """The dataset the values belong to; indicators of other datasets in the file are skipped."""
     years: list[int]
+    """Years this source covers: a list or a range string (``"2017-2020"``)."""
     kind: Literal["http", "file", "bundled"]
-    #: ``file``: a path (relative to the catalogue file); ``bundled``: relative to data/bundled.
+    """Where the bytes come from: a URL, a file, or a file shipped in ``data/bundled``."""
     path: str | None = None
+    """``file``: a path (relative to the catalogue file); ``bundled``: relative to data/bundled."""
     url: str | None = None
+    """``http``: the URL (an API key goes in ``http.api_key_env``, never here)."""
     format: Literal["csv", "xlsx", "json", "parquet"]
+    """File format."""
     layout: Literal["wide_bodies", "wide_indicators", "long"]
+    """``long``: one value per row; ``wide_bodies``: a column per body; ``wide_indicators``: a column
+    per indicator."""
     columns: Columns
-    #: Columns whose blank cells repeat the value above (published tables merge cells).
+    """Which header holds what (see ``columns.*``)."""
     fill_down: list[str] = Field(default_factory=list)
-    #: A fixed year for sources without a year column.
+    """Columns whose blank cells repeat the value above (published tables merge cells)."""
     year: int | None = None
-    #: A fixed body for single-body sources without a body column.
+    """A fixed year for sources without a year column."""
     body: str | None = None
+    """A fixed body for single-body sources without a body column."""
     csv: CsvOptions = Field(default_factory=CsvOptions)
+    """CSV reading options (``csv.*``)."""
     xlsx: XlsxOptions = Field(default_factory=XlsxOptions)
+    """XLSX reading options (``xlsx.*``)."""
     json_options: JsonOptions = Field(default_factory=JsonOptions, alias="json")
+    """JSON reading options (``json.*``)."""
     http: HttpOptions = Field(default_factory=HttpOptions)
+    """Download options for ``kind: http`` (``http.*``)."""
+    limits: Limits = Field(default_factory=Limits)
+    """Limits on what the file may make pilotwatch do (``limits.*``)."""
     numbers: NumberOptions = Field(default_factory=NumberOptions)
+    """Decimal and thousands separators (``numbers.*``); unset: the format's default."""
     units: UnitOptions = Field(default_factory=UnitOptions)
-    #: Where the figures were published (cited in provenance and reports).
+    """How values without a unit are read (``units.*``)."""
     cite: str | None = None
+    """Where the figures were published (cited in provenance and reports)."""
     max_reject_share: float | None = Field(None, ge=0, le=1)
+    """Share of refused values above which the load fails and changes nothing (default:
+    ``defaults.max_reject_share``)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, use_attribute_docstrings=True)
 
     @field_validator("years", mode="before")
     @classmethod
@@ -144,25 +218,29 @@ class Source(Strict):
             raise ValueError(f"source {self.id!r}: kind http needs 'url'")
         if self.kind in ("file", "bundled") and not self.path:
             raise ValueError(f"source {self.id!r}: kind {self.kind} needs 'path'")
-        if self.layout == "wide_bodies" and not self.columns.bodies:
-            raise ValueError(f"source {self.id!r}: layout wide_bodies needs columns.bodies")
-        if self.layout == "wide_indicators" and not self.columns.indicators:
-            raise ValueError(f"source {self.id!r}: layout wide_indicators needs columns.indicators")
         if self.layout == "long" and not (self.columns.value and (self.columns.indicator or self.dataset == "macro")):
             raise ValueError(f"source {self.id!r}: layout long needs columns.value and columns.indicator")
         return self
 
 
 class Defaults(Strict):
+    """Catalogue-wide defaults."""
+
     max_reject_share: float = Field(0.2, ge=0, le=1)
+    """Share of refused values above which a load fails and changes nothing."""
 
 
 class Catalogue(Strict):
+    """A catalogue file: ``version``, ``defaults`` and the list of ``sources``."""
+
     version: Literal[1] = 1
+    """Catalogue format version."""
     defaults: Defaults = Field(default_factory=Defaults)
+    """Values for keys a source leaves out (``defaults.*``)."""
     sources: list[Source]
-    #: Directory that relative ``file`` paths are resolved against (set by ``load_catalogue``).
+    """The entries (keys below)."""
     base_dir: str = ""
+    """Directory that relative ``file`` paths are resolved against (set by ``load_catalogue``)."""
 
     @model_validator(mode="after")
     def _unique_ids(self) -> Catalogue:
@@ -211,22 +289,83 @@ def load_catalogue(path: str | os.PathLike[str]) -> Catalogue:
         raise CatalogueError(f"catalogue {p}: {exc}") from exc
 
 
-def adhoc_source(dataset: str, location: str, *, year: int | None, fmt: str | None = None, **layout: object) -> Source:
-    """A one-off source for ``pilotwatch ingest``: a long table with the canonical column names."""
+def parse_option(text: str) -> tuple[list[str], object]:
+    """``"xlsx.header_row=3"`` -> (["xlsx", "header_row"], 3): a catalogue key and its YAML value.
+
+    Values are read as YAML so numbers, ``null`` and ``{a: b}`` mean what they mean in the
+    catalogue file; an empty value is null (``columns.year=`` unmaps the year column).
+    """
+    key, sep, value = text.partition("=")
+    if not sep or not key.strip():
+        raise CatalogueError(f"option {text!r}: expected KEY=VALUE, for example xlsx.header_row=3")
+    try:
+        parsed = yaml.safe_load(value) if value.strip() else None
+    except yaml.YAMLError as exc:
+        raise CatalogueError(f"option {text!r}: the value is not valid YAML ({exc})") from None
+    return [k for k in key.strip().split(".") if k], parsed
+
+
+def _set_path(spec: dict[str, object], path: list[str], value: object) -> None:
+    node = spec
+    for k in path[:-1]:
+        child = node.get(k)
+        if not isinstance(child, dict):
+            child = {}
+            node[k] = child
+        node = child
+    node[path[-1]] = value
+
+
+#: The columns ``pilotwatch ingest`` maps per layout when not told otherwise (each also matches
+#: its Russian/Kazakh names, e.g. ``Орган``, ``Год``, ``Показатель``, ``Значение``).
+ADHOC_COLUMNS: dict[str, dict[str, str]] = {
+    "long": {"body": "body", "year": "year", "indicator": "indicator", "value": "value"},
+    "wide_bodies": {"year": "year", "indicator": "indicator"},
+    "wide_indicators": {"body": "body", "year": "year"},
+}
+
+
+def adhoc_source(
+    dataset: str,
+    location: str,
+    *,
+    year: int | None,
+    fmt: str | None = None,
+    options: list[str] | None = None,
+    **layout: object,
+) -> Source:
+    """A one-off source for ``pilotwatch ingest``, validated by the same model as a catalogue entry.
+
+    Without options: a long table with the columns body, year, indicator, value (or their
+    Russian/Kazakh names). ``options`` are catalogue keys as ``KEY=VALUE`` (``layout=wide_bodies``,
+    ``xlsx.sheet=Данные``, ``columns.value=Факт``, ``limits.max_rows=5000``), so both doors take
+    the same formats and options.
+    """
     is_url = location.startswith(("http://", "https://"))
     suffix = Path(location.split("?")[0]).suffix.lower().lstrip(".")
     fmt = fmt or {"xls": "xlsx", "pq": "parquet"}.get(suffix, suffix or "csv")
+    parsed = [parse_option(o) for o in options or []]
+    chosen = {tuple(p): v for p, v in parsed}
+    lay = str(layout.get("layout") or chosen.get(("layout",)) or "long")
     spec: dict[str, object] = {
         "id": "adhoc",
         "dataset": dataset,
         "years": [year] if year else [],
         "kind": "http" if is_url else "file",
         "format": fmt,
-        "layout": "long",
-        "columns": {"body": "body", "year": "year", "indicator": "indicator", "value": "value"},
+        "layout": lay,
+        "columns": dict(ADHOC_COLUMNS.get(lay, ADHOC_COLUMNS["long"])),
         ("url" if is_url else "path"): location,
         # the ingest door's contract: canonical codes, values in the indicators' declared units
         "units": {"assume_declared": True},
     }
     spec.update(layout)
-    return Source.model_validate(spec)
+    for path, value in parsed:
+        if path == ["columns"] and isinstance(value, dict):
+            spec["columns"] = value
+        else:
+            _set_path(spec, path, value)
+    try:
+        return Source.model_validate(spec)
+    except ValueError as exc:
+        raise CatalogueError(f"ingest options: {exc}") from None

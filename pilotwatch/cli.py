@@ -11,6 +11,7 @@ import sys
 COMMANDS = [
     "pilotwatch.commands.refresh",
     "pilotwatch.commands.ingest",
+    "pilotwatch.commands.catalogue",
     "pilotwatch.commands.synth",
     "pilotwatch.commands.query",
     "pilotwatch.commands.analyse",

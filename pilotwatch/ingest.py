@@ -20,7 +20,7 @@ from pilotwatch.catalogue import Catalogue, Source
 from pilotwatch.faults import failpoint
 from pilotwatch.registry import registry_frames
 from pilotwatch.sources.fetch import Fetched, SourceError, fetch
-from pilotwatch.sources.readers import read_table
+from pilotwatch.sources.readers import ReadTable, read_source
 from schemas.validate import validate
 from transforms.facts import prepare_facts
 from transforms.numbers import default_format
@@ -145,30 +145,14 @@ def load_source(
             return result
         assert got.content is not None
         failpoint("fetch")
-        table = read_table(got.content, source)
+        read = read_source(got.content, source)
     except SourceError as exc:
         result.message = str(exc)
         _record(con, result, source=source, years=years, sha=sha, started=started, run_id=run_id)
         raise LoadFailed(str(exc)) from exc
 
-    reg = registry_frames(con)
-    long = to_long(table, source)
-    prepared = prepare_facts(
-        long,
-        source.dataset,
-        reg["aliases"],
-        reg["labels"],
-        reg["indicators"],
-        years,
-        year_column=source.columns.year or "year",
-        numbers=default_format(source.format, source.numbers.decimal, source.numbers.thousands),
-        assume_declared=source.units.assume_declared,
-        rates=reg["rates"],
-    )
-    candidates = prepared.accepted.rename({"_row": "row_number"})
-    valid, schema_rejects = validate(source.dataset, candidates)
-    valid, held = plausibility.screen(con, source.dataset, valid)  # suspected unit/scale errors: held, not rejected
-    rejects = pl.concat([prepared.rejected, schema_rejects]).sort("_row")
+    staged = stage(con, source, read, years)
+    table, valid, rejects, held = read.frame, staged.valid, staged.rejects, staged.held
     failpoint("validate")
     result.rows_read = table.height
     result.rows_accepted = valid.height
@@ -207,6 +191,9 @@ def load_source(
             notes = [row_message(source, uri, rejects)] if rejects.height else []
             if held.height:
                 notes.append(f"{held.height} value(s) held as suspected unit or scale errors (mart.held_values)")
+            if read.notes:
+                notes.append(f"{len(read.notes)} note(s) after the table, not read as data: "
+                             + "; ".join(f"row {n}: {t[:80]}" for n, t in read.notes))
             if overridden:
                 notes.append(f"{len(overridden)} value(s) differ from another source's and were replaced: "
                              + "; ".join(f"{b} {y} {i}: {o:g} ({src}) -> {n:g}" for b, y, i, o, n, src in overridden[:5]))
@@ -224,6 +211,38 @@ def load_source(
     if result.message:
         log.warning("%s", result.message)
     return result
+
+
+@dataclass(frozen=True)
+class Staged:
+    """A source read, reshaped, resolved and validated: what a load writes, or a dry run shows."""
+
+    long: pl.DataFrame  # one row per value as read (labels and unit text as found)
+    valid: pl.DataFrame  # rows that pass (row_number, body_code, year, indicator, value, unit, …)
+    rejects: pl.DataFrame  # _row, column_name, reason
+    held: pl.DataFrame  # valid-looking values held as suspected unit or scale errors (pilotwatch.plausibility)
+
+
+def stage(con: duckdb.DuckDBPyConnection, source: Source, read: ReadTable, years: list[int]) -> Staged:
+    """The pipeline between reading and writing, shared by loads and ``--dry-run`` (reads ``con`` only)."""
+    reg = registry_frames(con)
+    long = to_long(read.frame, source, read.units)
+    prepared = prepare_facts(
+        long,
+        source.dataset,
+        reg["aliases"],
+        reg["labels"],
+        reg["indicators"],
+        years,
+        year_column=source.columns.year or "year",
+        numbers=default_format(source.format, source.numbers.decimal, source.numbers.thousands),
+        assume_declared=source.units.assume_declared,
+        rates=reg["rates"],
+    )
+    candidates = prepared.accepted.rename({"_row": "row_number"})
+    valid, schema_rejects = validate(source.dataset, candidates)
+    valid, held = plausibility.screen(con, source.dataset, valid)  # suspected unit/scale errors: held, not rejected
+    return Staged(long, valid, pl.concat([prepared.rejected, schema_rejects]).sort("_row"), held)
 
 
 def _load_facts(con: duckdb.DuckDBPyConnection, source: Source, valid: pl.DataFrame, load_id: int) -> list[tuple]:

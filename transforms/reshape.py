@@ -33,25 +33,58 @@ def _const_or_col(frame: pl.DataFrame, col: str | None, const: object, name: str
     return pl.lit(None if const is None else str(const), dtype=pl.String).alias(name)
 
 
-def to_long(frame: pl.DataFrame, source: Source) -> pl.DataFrame:
-    """Reshape a read table into long rows according to the source's layout."""
+def value_columns(frame: pl.DataFrame, source: Source) -> dict[str, str]:
+    """Wide layouts: header -> body (``wide_bodies``) or indicator (``wide_indicators``) label.
+
+    The catalogue's mapping when it has one; otherwise every column that is not mapped to a role,
+    filled down, or the optional ``unit`` column, labelled by its header (the registry resolves it).
+    """
+    c = source.columns
+    mapping = c.bodies if source.layout == "wide_bodies" else c.indicators
+    if mapping:
+        return dict(mapping)
+    skip = {c.year, c.indicator, c.body, c.value, c.unit, "_row", "unit", *source.fill_down}
+    return {h: h for h in frame.columns if h not in skip}
+
+
+def _unit_column(frame: pl.DataFrame, source: Source) -> str | None:
+    """The unit column: the mapped one, or a column the reader recognised as ``unit``."""
+    return source.columns.unit or ("unit" if "unit" in frame.columns else None)
+
+
+def _with_header_units(long: pl.DataFrame, units: dict[str, str] | None) -> pl.DataFrame:
+    """Fill ``unit_text`` from a units row or header ("…, млн. тенге") where no unit column gave one."""
+    if not units:
+        return long
+    mapping = pl.DataFrame({"_column": list(units), "_unit": list(units.values())},
+                           schema={"_column": pl.String, "_unit": pl.String})
+    return (long.join(mapping, on="_column", how="left")
+            .with_columns(unit_text=pl.coalesce(pl.col("unit_text"), pl.col("_unit"))).drop("_unit"))
+
+
+def to_long(frame: pl.DataFrame, source: Source, units: dict[str, str] | None = None) -> pl.DataFrame:
+    """Reshape a read table into long rows according to the source's layout.
+
+    ``units`` (column -> unit text, from a units row or the header, see ``ReadTable.units``) fills
+    ``unit_text`` where the row has no unit column; the text is kept as found, for
+    ``transforms.units`` to interpret.
+    """
     c = source.columns
     frame = fill_down(frame, list(source.fill_down))
     year = _const_or_col(frame, c.year, source.year, "year_text")
-    unit = _const_or_col(frame, c.unit, None, "unit_text")
-    if source.layout == "wide_bodies":
-        ids = frame.select("_row", year, _const_or_col(frame, c.indicator, None, "indicator_label"), unit,
-                           *[pl.col(h) for h in c.bodies])
-        long = ids.unpivot(index=["_row", "year_text", "indicator_label", "unit_text"], on=list(c.bodies),
-                           variable_name="_column", value_name="value_text")
-        mapping = pl.DataFrame({"_column": list(c.bodies), "body_label": list(c.bodies.values())})
-        long = long.join(mapping, on="_column", how="left")
-    elif source.layout == "wide_indicators":
-        ids = frame.select("_row", year, _const_or_col(frame, c.body, source.body, "body_label"), unit,
-                           *[pl.col(h) for h in c.indicators])
-        long = ids.unpivot(index=["_row", "year_text", "body_label", "unit_text"], on=list(c.indicators),
-                           variable_name="_column", value_name="value_text")
-        mapping = pl.DataFrame({"_column": list(c.indicators), "indicator_label": list(c.indicators.values())})
+    unit = _const_or_col(frame, _unit_column(frame, source), None, "unit_text")
+    if source.layout in ("wide_bodies", "wide_indicators"):
+        columns = value_columns(frame, source)
+        if source.layout == "wide_bodies":
+            ids, label = _const_or_col(frame, c.indicator, None, "indicator_label"), "body_label"
+        else:
+            ids, label = _const_or_col(frame, c.body, source.body, "body_label"), "indicator_label"
+        fixed = ids.meta.output_name()
+        wide = frame.select("_row", year, ids, unit, *[pl.col(h) for h in columns])
+        long = wide.unpivot(index=["_row", "year_text", fixed, "unit_text"], on=list(columns),
+                            variable_name="_column", value_name="value_text")
+        mapping = pl.DataFrame({"_column": list(columns), label: list(columns.values())},
+                               schema={"_column": pl.String, label: pl.String})
         long = long.join(mapping, on="_column", how="left")
     else:
         assert c.value
@@ -64,4 +97,5 @@ def to_long(frame: pl.DataFrame, source: Source) -> pl.DataFrame:
             pl.col(c.value).cast(pl.String).alias("value_text"),
             unit,
         )
+    long = _with_header_units(long, units)
     return long.select(LONG_COLUMNS).sort("_row", "_column", maintain_order=True)

@@ -21,13 +21,28 @@ def register(sub: argparse._SubParsersAction, fmt: type[argparse.HelpFormatter])
     p.add_argument("--catalogue", help="source catalogue (default: $PILOTWATCH_CATALOGUE or data/catalogue.yaml)")
     p.add_argument("--force", action="store_true", help="reload sources even when unchanged")
     p.add_argument("--no-analysis", action="store_true", help="load only; skip the analysis recompute")
+    p.add_argument("--dry-run", action="store_true",
+                   help="show what each source would load, refuse and replace; write nothing (no Prefect run)")
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    years = parse_year_range(args.years) if args.years else None
+    if args.dry_run:
+        return _dry_run(args, years)
     from flows.refresh import annual_refresh
 
-    years = parse_year_range(args.years) if args.years else None
     annual_refresh(year=args.year, years=years, catalogue=args.catalogue, force=args.force,
                    analysis=not args.no_analysis)
     return 0
+
+
+def _dry_run(args: argparse.Namespace, years: list[int] | None) -> int:
+    from pilotwatch import settings
+    from pilotwatch.catalogue import load_catalogue
+    from pilotwatch.commands.catalogue import check
+    from pilotwatch.refresh import resolve_years
+
+    cat = load_catalogue(settings.catalogue_path(args.catalogue))
+    wanted = resolve_years(cat, args.year, years)
+    return check(cat, [s for s in cat.sources if set(s.years) & set(wanted)], wanted)
