@@ -15,10 +15,19 @@ from warehouse import one
 
 @flow(name="ingest", log_prints=True)
 def ingest(
-    dataset: str, location: str, year: int | None = None, fmt: str | None = None, force: bool = False
+    dataset: str,
+    location: str,
+    year: int | None = None,
+    fmt: str | None = None,
+    force: bool = False,
+    replace: str = "cells",
 ) -> dict[str, object]:
-    """Load ``location`` (a long table: body, year, indicator, value[, unit]) into ``dataset``."""
-    source = adhoc_source(dataset, location, year=year, fmt=fmt)
+    """Load ``location`` (a long table: body, year, indicator, value[, unit]) into ``dataset``.
+
+    ``replace="cells"`` (default) patches only the cells the file names; ``"body_years"`` replaces the
+    dataset's body-years it covers and lists what it removes (``pilotwatch.revisions``).
+    """
+    source = adhoc_source(dataset, location, year=year, fmt=fmt, replace=replace)
     cat = Catalogue(sources=[source], base_dir=".")
     with warehouse.writer(f"ingest {dataset}") as con:
         registry.seed(con)

@@ -106,6 +106,10 @@ class Source(Strict):
     #: Where the figures were published (cited in provenance and reports).
     cite: str | None = None
     max_reject_share: float | None = Field(None, ge=0, le=1)
+    #: What a load of this source replaces: ``body_years`` (a delivery: every body-year of the dataset it
+    #: covers is replaced, and values it no longer has are removed and listed) or ``cells`` (a correction:
+    #: only the body-year-indicator cells it names change). ``pilotwatch ingest`` defaults to ``cells``.
+    replace: Literal["body_years", "cells"] = "body_years"
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
@@ -201,6 +205,7 @@ def adhoc_source(dataset: str, location: str, *, year: int | None, fmt: str | No
         "format": fmt,
         "layout": "long",
         "columns": {"body": "body", "year": "year", "indicator": "indicator", "value": "value"},
+        "replace": "cells",
         ("url" if is_url else "path"): location,
     }
     spec.update(layout)

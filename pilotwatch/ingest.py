@@ -18,6 +18,7 @@ import polars as pl
 from pilotwatch.catalogue import Catalogue, Source
 from pilotwatch.faults import failpoint
 from pilotwatch.registry import registry_frames
+from pilotwatch.revisions import write_facts
 from pilotwatch.sources.fetch import Fetched, SourceError, fetch
 from pilotwatch.sources.readers import read_table
 from schemas.validate import validate
@@ -191,11 +192,12 @@ def load_source(
                 con.execute("COMMIT")
                 raise LoadFailed(result.message)
             con.execute(sql("load_source_rows"), [load_id])
-            overridden = _load_facts(con, source, valid, load_id)
+            overridden, change_notes = _load_facts(con, source, valid, load_id, sha)
             failpoint("load")
             con.execute(sql("upsert_source_state"), [uri, got.etag, got.last_modified, sha, _now()])
             result.status = "loaded"
             notes = [row_message(source, uri, rejects)] if rejects.height else []
+            notes += change_notes
             if overridden:
                 notes.append(f"{len(overridden)} value(s) differ from another source's and were replaced: "
                              + "; ".join(f"{b} {y} {i}: {o:g} ({src}) -> {n:g}" for b, y, i, o, n, src in overridden[:5]))
@@ -215,8 +217,11 @@ def load_source(
     return result
 
 
-def _load_facts(con: duckdb.DuckDBPyConnection, source: Source, valid: pl.DataFrame, load_id: int) -> list[tuple]:
-    """Write staging and core rows; return published values that another source had given differently."""
+def _load_facts(
+    con: duckdb.DuckDBPyConnection, source: Source, valid: pl.DataFrame, load_id: int, sha: str | None
+) -> tuple[list[tuple], list[str]]:
+    """Write staging and core rows; return published values that another source had given differently,
+    and notes on what the load removed or could not change (``pilotwatch.revisions``)."""
     dataset = source.dataset
     lid = pl.lit(load_id, dtype=pl.Int64).alias("load_id")
     if dataset == "macro":
@@ -226,7 +231,7 @@ def _load_facts(con: duckdb.DuckDBPyConnection, source: Source, valid: pl.DataFr
             "series", pl.col("year").cast(pl.Int32), "value", "unit", pl.lit(dataset).alias("dataset"), lid
         )
         replace_rows(con, "core.macro_series", facts, key=["series", "year"])
-        return []
+        return [], []
     staged = valid.select(
         lid, "row_number", "body_code", pl.col("year").cast(pl.Int32), "indicator", "value", "unit"
     )
@@ -248,7 +253,7 @@ def _load_facts(con: duckdb.DuckDBPyConnection, source: Source, valid: pl.DataFr
             key=["body_code", "year", "indicator"],
             scope=["dataset", "year", "body_code"],
         )
-        return []
+        return [], []
     facts = valid.select(
         "body_code",
         pl.col("year").cast(pl.Int32),
@@ -264,11 +269,7 @@ def _load_facts(con: duckdb.DuckDBPyConnection, source: Source, valid: pl.DataFr
         overridden = con.execute(sql("conflicting_facts"), [source.id]).fetchall()
     finally:
         con.unregister("_new_facts")
-    replace_rows(
-        con,
-        "core.indicator_facts",
-        facts,
-        key=["body_code", "year", "indicator", "basis"],
-        scope=["dataset", "basis", "year", "body_code"],
+    changes = write_facts(
+        con, facts, source_id=source.id, sha256=sha, mode=source.replace, load_id=load_id, recorded_at=_now()
     )
-    return overridden
+    return overridden, changes.notes()

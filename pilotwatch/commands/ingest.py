@@ -28,6 +28,12 @@ def register(sub: argparse._SubParsersAction, fmt: type[argparse.HelpFormatter])
     p.add_argument("--year", type=int, help="only load this year")
     p.add_argument("--format", choices=["csv", "xlsx", "json", "parquet"], help="default: from the file name")
     p.add_argument("--force", action="store_true", help="reload even when unchanged")
+    p.add_argument(
+        "--replace", choices=["cells", "body-years"], default="cells",
+        help="cells (default): a correction, only the cells the file names change; body-years: the file "
+             "replaces every value of the dataset for the bodies and years it covers, and what it no longer "
+             "has is removed (listed in the output and in mart.value_history)",
+    )
     p.set_defaults(func=run)
 
 
@@ -36,7 +42,10 @@ def run(args: argparse.Namespace) -> int:
         return _run_records(args)
     from flows.ingest import ingest
 
-    result = ingest(args.dataset, args.location, year=args.year, fmt=args.format, force=args.force)
+    result = ingest(
+        args.dataset, args.location, year=args.year, fmt=args.format, force=args.force,
+        replace=args.replace.replace("-", "_"),
+    )
     print(f"{result['status']}: {result['rows_accepted']} accepted, {result['rows_rejected']} rejected "
           f"(load {result['load_id']})")
     if result.get("message"):
