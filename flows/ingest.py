@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import uuid
 
-from prefect import flow
+from prefect import flow, get_run_logger
 
 import warehouse
-from pilotwatch import registry
+from flows.refresh import after_load, after_publish
+from pilotwatch import checks, registry
 from pilotwatch.catalogue import Catalogue, adhoc_source
 from pilotwatch.ingest import LoadFailed, load_source
 from warehouse import one
@@ -33,6 +34,9 @@ def ingest(
         registry.seed(con)
         try:
             r = load_source(con, cat, source, [year] if year else [], run_id=str(uuid.uuid4()), force=force)
+            if r.status == "loaded":  # publish through the same analysis and checks as a refresh
+                after_load([year] if year else [])
+                checks.checkpoint(con, get_run_logger())
         except LoadFailed as exc:
             print(exc)
             row = one(
@@ -46,4 +50,6 @@ def ingest(
                 "rows_rejected": row[2] if row else 0,
                 "message": str(exc),
             }
+    if r.status == "loaded":
+        after_publish()
     return r.as_dict()
