@@ -7,7 +7,7 @@ import uuid
 from prefect import flow, get_run_logger
 
 import warehouse
-from flows.refresh import after_load, after_publish
+from flows.analysis import recompute_analysis
 from pilotwatch import checks, registry
 from pilotwatch.catalogue import Catalogue, adhoc_source
 from pilotwatch.ingest import LoadFailed, load_source
@@ -34,8 +34,10 @@ def ingest(
         registry.seed(con)
         try:
             r = load_source(con, cat, source, [year] if year else [], run_id=str(uuid.uuid4()), force=force)
-            if r.status == "loaded":  # publish through the same analysis and checks as a refresh
-                after_load([year] if year else [])
+            if r.status == "loaded":
+                # publish through the same analysis and warehouse checks as a refresh (alerts are left to
+                # the monitor flow, which runs after every refresh and on its own weekly schedule)
+                recompute_analysis()
                 checks.checkpoint(con, get_run_logger())
         except LoadFailed as exc:
             print(exc)
@@ -50,6 +52,4 @@ def ingest(
                 "rows_rejected": row[2] if row else 0,
                 "message": str(exc),
             }
-    if r.status == "loaded":
-        after_publish()
     return r.as_dict()
