@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import uuid
 
-from prefect import flow
+from prefect import flow, get_run_logger
 
 import warehouse
-from pilotwatch import registry
+from flows.analysis import recompute_analysis
+from pilotwatch import checks, registry
 from pilotwatch.catalogue import Catalogue, adhoc_source
 from pilotwatch.ingest import LoadFailed, load_source
 from warehouse import one
@@ -25,6 +26,11 @@ def ingest(
         registry.seed(con)
         try:
             r = load_source(con, cat, source, [year] if year else [], run_id=str(uuid.uuid4()), force=force)
+            if r.status == "loaded":
+                # publish through the same analysis and warehouse checks as a refresh (alerts are left to
+                # the monitor flow, which runs after every refresh and on its own weekly schedule)
+                recompute_analysis()
+                checks.checkpoint(con, get_run_logger())
         except LoadFailed as exc:
             print(exc)
             row = one(

@@ -88,11 +88,11 @@ def annual_refresh(
             if set(source.years) & set(wanted):
                 summary.loads.append(load_one(cat, source, wanted, run_id, force))
         if analysis:
-            _after_load(wanted)
+            after_load(wanted)
         checks.checkpoint(con, get_run_logger())  # a failed expectation raises: nothing is published
         print(summary.text(con))
     if analysis:
-        _after_publish()
+        after_publish()
     if summary.failed:
         raise RefreshFailed(
             f"{len(summary.failed)} source(s) failed (the others were published): "
@@ -101,7 +101,7 @@ def annual_refresh(
     return {"run_id": run_id, "years": wanted, "loads": summary.loads, "db": str(Path(settings.db_path()))}
 
 
-def _after_load(years: list[int]) -> None:
+def after_load(years: list[int]) -> None:
     """Recompute the analysis (and whatever follows it) inside the same publish."""
     from flows.analysis import recompute_analysis
     from flows.monitor import monitor
@@ -110,7 +110,7 @@ def _after_load(years: list[int]) -> None:
     monitor(deliver=False)  # alerts are recorded with this publish and sent after it
 
 
-def _after_publish() -> None:
+def after_publish() -> None:
     """Send the alerts the refresh recorded (and any left undelivered), now that their data are published."""
     from flows.monitor import deliver
 

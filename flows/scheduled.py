@@ -15,6 +15,7 @@ from prefect.runtime import flow_run
 
 from flows.refresh import annual_refresh
 from pilotwatch import settings
+from pilotwatch.catalogue import load_catalogue
 
 
 def year_from_schedule(lag_years: int = 1, scheduled_start: datetime | None = None) -> int:
@@ -45,10 +46,11 @@ def scheduled_refresh(
     if year is None:
         year = year_from_schedule(lag_years)
         logger.info("loading %s (scheduled start %s, lag %s year(s))", year, flow_run.scheduled_start_time, lag_years)
-    result = annual_refresh(year=year, catalogue=catalogue, force=force)
-    if not result["loads"]:
+    cat = load_catalogue(settings.catalogue_path(catalogue))
+    if not any(year in source.years for source in cat.sources):
+        # Fail before anything starts: a refresh with nothing to load would only re-check old data.
         raise RuntimeError(
             f"the catalogue has no source for {year}: add that year's sources to the catalogue "
             "(docs/operations.md, 'A new year'), or run this deployment with an explicit year"
         )
-    return result
+    return annual_refresh(year=year, catalogue=catalogue, force=force)

@@ -203,6 +203,10 @@ class Source(Strict):
     max_reject_share: float | None = Field(None, ge=0, le=1)
     """Share of refused values above which the load fails and changes nothing (default:
     ``defaults.max_reject_share``)."""
+    replace: Literal["body_years", "cells"] = "body_years"
+    """What a load replaces: ``body_years`` (a delivery: every body-year of the dataset it covers is replaced;
+    values it no longer has are removed and listed) or ``cells`` (a correction: only the body-year-indicator
+    cells it names change). ``pilotwatch ingest`` defaults to ``cells``; see ``pilotwatch/revisions.py``."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, use_attribute_docstrings=True)
 
@@ -355,6 +359,7 @@ def adhoc_source(
         "format": fmt,
         "layout": lay,
         "columns": dict(ADHOC_COLUMNS.get(lay, ADHOC_COLUMNS["long"])),
+        "replace": "cells",
         ("url" if is_url else "path"): location,
         # the ingest door's contract: canonical codes, values in the indicators' declared units
         "units": {"assume_declared": True},

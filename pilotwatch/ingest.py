@@ -19,6 +19,7 @@ from pilotwatch import lineage, plausibility
 from pilotwatch.catalogue import Catalogue, Source
 from pilotwatch.faults import failpoint
 from pilotwatch.registry import registry_frames
+from pilotwatch.revisions import write_facts
 from pilotwatch.sources.fetch import Fetched, SourceError, fetch
 from pilotwatch.sources.readers import ReadTable, read_source
 from schemas.validate import validate
@@ -183,7 +184,7 @@ def load_source(
                 con.execute("COMMIT")
                 raise LoadFailed(result.message)
             con.execute(sql("load_source_rows"), [load_id])
-            overridden = _load_facts(con, source, valid, load_id)
+            overridden, change_notes = _load_facts(con, source, valid, load_id, sha)
             lineage.store(con, load_id, valid)
             failpoint("load")
             con.execute(sql("upsert_source_state"), [uri, got.etag, got.last_modified, sha, _now()])
@@ -194,6 +195,7 @@ def load_source(
             if read.notes:
                 notes.append(f"{len(read.notes)} note(s) after the table, not read as data: "
                              + "; ".join(f"row {n}: {t[:80]}" for n, t in read.notes))
+            notes += change_notes
             if overridden:
                 notes.append(f"{len(overridden)} value(s) differ from another source's and were replaced: "
                              + "; ".join(f"{b} {y} {i}: {o:g} ({src}) -> {n:g}" for b, y, i, o, n, src in overridden[:5]))
@@ -245,8 +247,11 @@ def stage(con: duckdb.DuckDBPyConnection, source: Source, read: ReadTable, years
     return Staged(long, valid, pl.concat([prepared.rejected, schema_rejects]).sort("_row"), held)
 
 
-def _load_facts(con: duckdb.DuckDBPyConnection, source: Source, valid: pl.DataFrame, load_id: int) -> list[tuple]:
-    """Write staging and core rows; return published values that another source had given differently."""
+def _load_facts(
+    con: duckdb.DuckDBPyConnection, source: Source, valid: pl.DataFrame, load_id: int, sha: str | None
+) -> tuple[list[tuple], list[str]]:
+    """Write staging and core rows; return published values that another source had given differently,
+    and notes on what the load removed or could not change (``pilotwatch.revisions``)."""
     dataset = source.dataset
     lid = pl.lit(load_id, dtype=pl.Int64).alias("load_id")
     if dataset == "macro":
@@ -256,7 +261,7 @@ def _load_facts(con: duckdb.DuckDBPyConnection, source: Source, valid: pl.DataFr
             "series", pl.col("year").cast(pl.Int32), "value", "unit", pl.lit(dataset).alias("dataset"), lid
         )
         replace_rows(con, "core.macro_series", facts, key=["series", "year"])
-        return []
+        return [], []
     staged = valid.select(
         lid, "row_number", "body_code", pl.col("year").cast(pl.Int32), "indicator", "value", "unit"
     )
@@ -278,7 +283,7 @@ def _load_facts(con: duckdb.DuckDBPyConnection, source: Source, valid: pl.DataFr
             key=["body_code", "year", "indicator"],
             scope=["dataset", "year", "body_code"],
         )
-        return []
+        return [], []
     facts = valid.select(
         "body_code",
         pl.col("year").cast(pl.Int32),
@@ -294,11 +299,7 @@ def _load_facts(con: duckdb.DuckDBPyConnection, source: Source, valid: pl.DataFr
         overridden = con.execute(sql("conflicting_facts"), [source.id]).fetchall()
     finally:
         con.unregister("_new_facts")
-    replace_rows(
-        con,
-        "core.indicator_facts",
-        facts,
-        key=["body_code", "year", "indicator", "basis"],
-        scope=["dataset", "basis", "year", "body_code"],
+    changes = write_facts(
+        con, facts, source_id=source.id, sha256=sha, mode=source.replace, load_id=load_id, recorded_at=_now()
     )
-    return overridden
+    return overridden, changes.notes()

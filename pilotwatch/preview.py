@@ -124,10 +124,12 @@ def _replacements(con: duckdb.DuckDBPyConnection, source: Source, valid: pl.Data
     scope = old.join(new.select("body_code", "year").unique(), on=["body_code", "year"])
     joined = scope.join(new, on=["body_code", "year", "indicator"], how="left")
     changed = joined.filter(pl.col("new_value").is_not_null() & ((pl.col("value") - pl.col("new_value")).abs() > 1e-9))
-    removed = joined.filter(pl.col("new_value").is_null())
+    # a correction (replace: cells) touches only the cells it names; a delivery replaces its body-years
+    removed = joined.filter(pl.col("new_value").is_null() & pl.lit(source.replace == "body_years"))
     p.replaced, p.removed = changed.height, removed.height
     p.lines.append(f"would replace {changed.height} published value(s) and remove {removed.height} "
-                   "(a load replaces the body-years it contains)")
+                   + ("(a load replaces the body-years it contains)" if source.replace == "body_years"
+                      else "(a correction changes only the cells it names)"))
     p.lines += [f"  replace {b} {y} {i}: {o:g} ({s}) → {n:g}"
                 for b, y, i, o, s, n in changed.select("body_code", "year", "indicator", "value", "source_id",
                                                        "new_value").sort("body_code", "year", "indicator")

@@ -17,6 +17,7 @@ No Prefect, no DuckDB here: the glue in ``pilotwatch.alerts`` reads the frames a
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 from datetime import date
@@ -158,6 +159,12 @@ def _key(*parts: object) -> str:
 def dedup_key(rule: str, body_code: str | None, subject: str, year: int | None) -> str:
     """The identity an alert fires once for: (rule, body, indicator or factor, year)."""
     return _key(rule, body_code, subject, year)
+
+
+def correction_key(key: str, fingerprint: str | None) -> str:
+    """The idempotency key of an alert that corrects the one sent under ``key``: one per set of values."""
+    digest = hashlib.sha256((fingerprint or "").encode("utf-8")).hexdigest()[:12]
+    return f"{key}|correction-{digest}"
 
 
 def _frame(rows: list[dict[str, Any]]) -> pl.DataFrame:
@@ -460,10 +467,25 @@ def decide(observations: pl.DataFrame, state: pl.DataFrame) -> tuple[pl.DataFram
     fired = j.filter(pl.col("fires")).with_columns(
         previous_label=pl.when(pl.col("transition")).then(pl.col("prev_observed")).otherwise(pl.col("previous_label")),
     )
+    # A level alert that already fired and fires again with other values (a corrected or revised input)
+    # is a correction of the earlier alert: it says so and carries its own idempotency key, so a receiver
+    # that de-duplicates on the key does not drop it as a repeat.
+    fired = fired.with_columns(
+        corrects=(~pl.col("transition") & pl.col("prev_firing").fill_null(False) & changed).fill_null(False)
+    )
     # transition messages name the state they came from, known only now
-    messages = [m.replace("{previous}", p or "unknown") if t else m
-                for m, p, t in fired.select("message", "previous_label", "transition").iter_rows()]
-    keys = [dedup_key(r, b, s, y) for r, b, s, y in fired.select("rule", "body_code", "subject", "year").iter_rows()]
+    messages = []
+    keys = []
+    for m, p, t, corrects, rule, body, subject, year, fp in fired.select(
+        "message", "previous_label", "transition", "corrects", "rule", "body_code", "subject", "year", "fingerprint"
+    ).iter_rows():
+        key = dedup_key(rule, body, subject, year)
+        m = m.replace("{previous}", p or "unknown") if t else m
+        if corrects:
+            m = f"Correction of an earlier alert ({key}): the values it was based on changed. {m}"
+            key = correction_key(key, fp)
+        messages.append(m)
+        keys.append(key)
     fired = fired.with_columns(
         message=pl.Series(messages, dtype=pl.String), dedup_key=pl.Series(keys, dtype=pl.String)
     ).select(*OBSERVATION_SCHEMA, "dedup_key")

@@ -45,6 +45,12 @@ def register(sub: argparse._SubParsersAction, fmt: type[argparse.HelpFormatter])
     p.add_argument("--dry-run", action="store_true",
                    help="show what would load (header, bodies, indicators, units, refusals, replacements); "
                         "write nothing")
+    p.add_argument(
+        "--replace", choices=["cells", "body-years"], default="cells",
+        help="cells (default): a correction, only the cells the file names change; body-years: the file "
+             "replaces every value of the dataset for the bodies and years it covers, and what it no longer "
+             "has is removed (listed in the output and in mart.value_history)",
+    )
     p.set_defaults(func=run)
 
 
@@ -56,6 +62,8 @@ def options(args: argparse.Namespace) -> list[str]:
     if args.header_row is not None:
         fmt = args.format or ("xlsx" if args.location.lower().split("?")[0].endswith((".xlsx", ".xls")) else "csv")
         opts.append(f"{fmt}.header_row={args.header_row}")
+    if getattr(args, "replace", None):
+        opts.append(f"replace={args.replace.replace('-', '_')}")
     return opts + list(args.option)
 
 

@@ -15,7 +15,8 @@ def register(sub: argparse._SubParsersAction, fmt: type[argparse.HelpFormatter])
                     "per dataset and year, how fresh each dataset is, rows in quarantine, the last analysis run "
                     "per configuration, the last survey and monitoring runs, and alerts not yet delivered. "
                     "Sections whose views are not in this warehouse say so. Exit status 1 when something needs "
-                    "attention (a failed last load, stale data, undelivered alerts, an outdated analysis).",
+                    "attention (a failed last load, stale data, a partial year, undelivered alerts, an outdated "
+                    "analysis).",
         epilog="examples:\n  pilotwatch status\n  PILOTWATCH_DB=/srv/pilotwatch.duckdb pilotwatch status",
     )
     p.set_defaults(func=run)
@@ -63,6 +64,16 @@ def run(args: argparse.Namespace) -> int:
             attention += [f"last load of {r[0]} {r[1]} failed" for r in rows if r[2] == "failed"]
         else:
             out.write("  nothing loaded yet: run `pilotwatch refresh`\n")
+
+        if has_relation(con, "mart.pending_inputs"):
+            cols, rows = _rows(con, """SELECT year, dataset, string_agg(body_code, ', ' ORDER BY body_code) AS bodies,
+                                              count(*) AS body_count FROM mart.pending_inputs
+                                       GROUP BY year, dataset ORDER BY year, dataset""")
+            if rows:
+                out.write("\nPartial years (published as they are; the analysis leaves these body-years out until "
+                          "they are complete: mart.pending_inputs)\n")
+                write(cols, rows, "table", out)
+                attention += [f"{y} waits for {d} ({b})" for y, d, b, _ in rows]
 
         limit = _fresh_days()
         out.write(f"\nFreshness (a dataset is stale when not loaded or confirmed unchanged for {limit:.0f} days)\n")
