@@ -24,7 +24,7 @@ DELIVERY = "body,year,indicator,value\n" + "".join(
 def _source(path: Path, *, sid: str, replace: str) -> Source:
     return Source.model_validate({
         "id": sid, "dataset": "evaluation_center", "years": [2020], "kind": "file", "format": "csv",
-        "layout": "long", "path": str(path), "replace": replace,
+        "layout": "long", "path": str(path), "replace": replace, "units": {"assume_declared": True},
         "columns": {"body": "body", "year": "year", "indicator": "indicator", "value": "value"},
     })
 

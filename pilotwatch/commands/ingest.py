@@ -62,7 +62,7 @@ def options(args: argparse.Namespace) -> list[str]:
     if args.header_row is not None:
         fmt = args.format or ("xlsx" if args.location.lower().split("?")[0].endswith((".xlsx", ".xls")) else "csv")
         opts.append(f"{fmt}.header_row={args.header_row}")
-    if getattr(args, "replace", None):
+    if getattr(args, "replace", "cells") != "cells":
         opts.append(f"replace={args.replace.replace('-', '_')}")
     return opts + list(args.option)
 
