@@ -15,6 +15,10 @@ from pilotwatch.catalogue import Source
 from pilotwatch.payroll.model import COLUMN_TYPES, KIND, REQUIRED, SOURCE_ID, Layout, PayrollError, lit
 from pilotwatch.sources.fetch import SourceError
 from pilotwatch.sources.readers import _sniff_delimiter
+from schemas.payroll_records import CURRENCIES, POSITION_CATEGORIES, STATUSES
+
+#: Categorical columns and their values as the schema spells them.
+CANONICAL = {"position_category": POSITION_CATEGORIES, "status": STATUSES, "currency": CURRENCIES}
 
 
 def records_format(location: str, fmt: str | None = None) -> str:
@@ -124,7 +128,9 @@ def parse(col: str, src: str, src_type: str) -> tuple[str, str | None]:
     if col == "month":
         if src_type == "DATE" or src_type.startswith("TIMESTAMP"):
             return f"CAST(date_trunc('month', {src}) AS DATE)", None
-        value = f"CAST(date_trunc('month', TRY_STRPTIME(trim({text}), ['%Y-%m', '%Y-%m-%d'])) AS DATE)"
+        # 'YYYY-MM', by far the usual form, is cast as its first day (cheaper than strptime per row)
+        value = (f"CASE WHEN length({text}) = 7 AND {text}[5] = '-' THEN TRY_CAST({text} || '-01' AS DATE) "
+                 f"ELSE CAST(date_trunc('month', TRY_STRPTIME(trim({text}), ['%Y-%m', '%Y-%m-%d'])) AS DATE) END")
         error = f"CASE WHEN {src} IS NOT NULL AND ({value}) IS NULL THEN 'month ''' || {text} || ''' is not a month (YYYY-MM)' END"
         return value, error
     if target == "VARCHAR":
@@ -134,6 +140,8 @@ def parse(col: str, src: str, src_type: str) -> tuple[str, str | None]:
             "status": f"lower(trim({text}))",
             "currency": f"upper(trim({text}))",
         }.get(col, text)
+        if col in CANONICAL:  # a value already as the schema spells it is kept without trimming and casing it
+            value = f"CASE WHEN {text} IN ({', '.join(map(lit, CANONICAL[col]))}) THEN {text} ELSE {value} END"
         return value, None
     if src_type == target:
         return src, None
