@@ -7,7 +7,7 @@ months x 10 years, 250 bodies; built once and kept in ``--workdir``), times in o
   ``core.payroll_records`` and return them (payroll fund in KZT and USD, bonus share, average
   headcount, leavers, net turnover per body-year; median monthly pay per body, year and category;
   the central-local pay gap per year, category and scope) — no Python, nothing written;
-- ``pilotwatch``: ``pilotwatch.payroll_records.derive`` for every year: SQL reductions, the
+- ``pilotwatch``: ``pilotwatch.payroll.derive`` for every year: SQL reductions, the
   definitions in polars (``transforms/payroll_aggregates.py``), peer-group means, and the writes
   (``core.payroll_*`` tables, indicator facts) in one transaction.
 
@@ -154,7 +154,7 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
 def measure(national: Path, workdir: Path, repeat: int) -> dict[str, float]:
     import duckdb
 
-    from pilotwatch.payroll_records import bounded_memory, derive
+    from pilotwatch.payroll import bounded_memory, derive
 
     scratch = workdir / "derive_scratch.duckdb"
     shutil.copyfile(national, scratch)

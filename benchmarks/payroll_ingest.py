@@ -82,7 +82,7 @@ def child(mode: str, path: str, db: str) -> dict[str, object]:
     if mode == "pilotwatch":
         os.environ["PILOTWATCH_DB"] = db
         os.environ.setdefault("PILOTWATCH_ID_SALT", SALT)
-        from pilotwatch.payroll_records import ingest_records
+        from pilotwatch.payroll import ingest_records
 
         r = ingest_records(path)
         if r.status != "loaded":

@@ -11,7 +11,7 @@ What the data look like (so the derived aggregates tell the thesis' story):
 * Bodies: the registry's pilot bodies first (``data/reference/bodies.csv``, in file order), then
   ``K - 9`` synthetic bodies with the reserved codes ``syn_c001``... (central, about a third) and
   ``syn_l001``... (local). Synthetic codes are registered on ingest as bodies with
-  ``core.bodies.synthetic = true`` (see ``pilotwatch.payroll_records``): they never enter
+  ``core.bodies.synthetic = true`` (see ``pilotwatch.payroll``): they never enter
   ``data/reference`` and real data never use the ``syn_`` prefix.
 * Pay, monthly in KZT: before the pilot a local chief specialist earns about 305 USD and a local
   head of department about 670 USD, central bodies 70 % more (thesis 2.2.1, 2.3.2.5). A pilot body

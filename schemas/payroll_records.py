@@ -1,6 +1,6 @@
 """``core.payroll_records``: one row per employee, body and month — the domain rules a record must meet.
 
-The loader (``pilotwatch.payroll_records``) parses the file in DuckDB (a value that is not a
+The loader (``pilotwatch.payroll``) parses the file in DuckDB (a value that is not a
 number or a date is refused there, with its text), resolves the body against the registry and
 checks that each employee has one row per body and month in SQL; this schema holds the rules
 about the values themselves and runs on bounded chunks of typed rows (polars), so its cost grows

@@ -13,7 +13,7 @@ import pytest
 from payroll_records_fixtures import HAND_ROWS, query, records_env, write_csv  # noqa: F401
 
 from pilotwatch.cli import main
-from pilotwatch.payroll_records import ingest_records
+from pilotwatch.payroll import ingest_records
 
 
 def f(numerator: int, denominator: int = 1) -> float:

@@ -18,7 +18,7 @@ from payroll_records_fixtures import (  # noqa: F401
     write_csv,
 )
 
-from pilotwatch.payroll_records import PayrollError, hash_id, ingest_records
+from pilotwatch.payroll import PayrollError, hash_id, ingest_records
 
 
 def test_hash_is_hmac_sha256_of_the_id_with_the_salt() -> None:

@@ -12,8 +12,8 @@ from http_fixture import HttpFixture
 from payroll_records_fixtures import HAND_ROWS, HEADER, query, records_env, write_csv  # noqa: F401
 from test_payroll_records_hand import EXPECTED
 
-import pilotwatch.payroll_records as pr
-from pilotwatch.payroll_records import ingest_records
+import pilotwatch.payroll.load as pr
+from pilotwatch.payroll import ingest_records
 
 http_server = http_fixture.http_server
 

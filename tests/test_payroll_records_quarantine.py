@@ -8,7 +8,7 @@ from pathlib import Path
 
 from payroll_records_fixtures import HAND_ROWS, HEADER, query, records_env, write_csv  # noqa: F401
 
-from pilotwatch.payroll_records import ingest_records
+from pilotwatch.payroll import ingest_records
 
 GOOD = HAND_ROWS  # file lines 2-17
 BAD = [
@@ -63,7 +63,7 @@ def test_each_bad_row_is_quarantined_with_row_and_reason(records_env: Path, tmp_
 def test_quarantined_rows_show_the_hash_not_the_id(records_env: Path, tmp_path: Path) -> None:  # noqa: F811
     from payroll_records_fixtures import SALT
 
-    from pilotwatch.payroll_records import hash_id
+    from pilotwatch.payroll import hash_id
 
     path = write_csv(tmp_path / "bad.csv", GOOD + BAD)
     r = ingest_records(str(path), max_reject_share=0.9)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from payroll_records_fixtures import HAND_ROWS, query, records_env, write_csv  # noqa: F401
 
-from pilotwatch.payroll_records import ingest_records
+from pilotwatch.payroll import ingest_records
 
 SNAPSHOT = ("SELECT (SELECT count(*) FROM core.payroll_records), (SELECT count(*) FROM core.payroll_employees), "
             "(SELECT list(body_code || year || indicator || value ORDER BY body_code, year, indicator) "

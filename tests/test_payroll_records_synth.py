@@ -11,7 +11,7 @@ import pytest
 from payroll_records_fixtures import query, records_env  # noqa: F401
 
 from pilotwatch.cli import main
-from pilotwatch.payroll_records import ingest_records
+from pilotwatch.payroll import ingest_records
 from pilotwatch.synth_payroll import SynthSpec, expected_rows, generate, parse_years
 
 

@@ -6,7 +6,7 @@ import argparse
 
 from pilotwatch.catalogue import DATASETS
 
-RECORDS = "payroll_records"  # employee-month microdata: pilotwatch.payroll_records (out of core)
+RECORDS = "payroll_records"  # employee-month microdata: pilotwatch.payroll (out of core)
 
 
 def register(sub: argparse._SubParsersAction, fmt: type[argparse.HelpFormatter]) -> None:
@@ -95,7 +95,7 @@ def _dry_run(args: argparse.Namespace) -> int:
 
 
 def _run_records(args: argparse.Namespace) -> int:
-    from pilotwatch.payroll_records import ingest_records
+    from pilotwatch.payroll import ingest_records
 
     r = ingest_records(args.location, year=args.year, fmt=args.format, force=args.force)
     print(f"{r.status}: {r.rows_accepted} accepted, {r.rows_rejected} rejected (load {r.load_id}); "

@@ -1,0 +1,231 @@
+"""Step 2, check: every rule a record must meet, each refusal a ``_pr_rejects`` row (stage rowid,
+column, reason).
+
+In SQL: values that did not parse, a missing id or body, a body nobody knows (each distinct label
+resolved once against the registry), USD without a rate. With pandera (``schemas/payroll_records.py``)
+on chunks streamed from DuckDB, in a thread beside DuckDB's own work: categories, ranges, dates.
+And one row per employee, body and month: one ``GROUP BY`` over a 64-bit hash of the key finds the
+few candidates, which are then compared in full (an exact repeat keeps the first row, disagreeing
+rows are all refused). pandera's own multi-column ``unique`` is not used: it needs the whole frame
+in memory (2.6-3 GB for 12 million rows; ``benchmarks/payroll_ingest.py --design``).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+
+import duckdb
+import pandera.polars as pa
+import polars as pl
+
+from pilotwatch import registry, settings
+from pilotwatch.catalogue import load_catalogue
+from pilotwatch.payroll.model import (
+    FEW_BAD_LINES,
+    RATE_SERIES,
+    REJECTS,
+    STAGE,
+    SYNTHETIC_CODE,
+    Bodies,
+    Load,
+    Scoped,
+    Staged,
+    query,
+)
+from schemas.payroll_records import RULE_COLUMNS, PayrollRecords
+from transforms.registry import resolve_bodies
+from warehouse import frame, one
+
+log = logging.getLogger("pilotwatch.payroll")
+_TEXT_COLUMNS = {"position_category", "currency", "status"}
+
+
+def scope(con: duckdb.DuckDBPyConnection, load: Load, staged: Staged) -> Scoped:
+    """Views ``_pr_rows`` (the requested year) and ``_pr_rows_numbered``; an empty ``_pr_rejects``."""
+    year = load.request.year
+    where = f"WHERE month IS NULL OR year(month) = {int(year)}" if year else ""
+    con.execute(query("rows_view", stage=STAGE, scope=where))
+    if len(staged.badline_ks) > FEW_BAD_LINES:
+        ks = pl.DataFrame({"k": list(staged.badline_ks), "n": list(range(1, len(staged.badline_ks) + 1))},
+                          schema={"k": pl.Int64, "n": pl.Int64})
+        con.register("_pr_badlines_frame", ks)
+        con.execute("CREATE OR REPLACE TEMP TABLE _pr_badlines AS SELECT * FROM _pr_badlines_frame")
+        con.unregister("_pr_badlines_frame")
+    row, join = staged.row_sql("r")
+    con.execute(query("rows_numbered_view", row=row, join=join))
+    in_scope = int(one(con, "SELECT count(*) FROM _pr_rows")[0]) if year else staged.rows  # type: ignore[index]
+    years = tuple(int(r[0]) for r in con.execute(
+        "SELECT DISTINCT year(month) FROM _pr_rows WHERE month IS NOT NULL ORDER BY 1").fetchall())
+    con.execute("CREATE OR REPLACE TEMP TABLE _pr_rejects (_rowid BIGINT, column_name VARCHAR, reason VARCHAR)")
+    return Scoped(staged.rows + staged.csv_rejected, staged.rows - in_scope, years)
+
+
+def ensure_rates(con: duckdb.DuckDBPyConnection, load: Load, scoped: Scoped) -> None:
+    """``_pr_rates``: the exchange-rate series, loaded from the catalogue first if a year is missing."""
+    series = load.request.rate_series
+    have = {r[0] for r in con.execute("SELECT year FROM core.macro_series WHERE series = ?", [series]).fetchall()}
+    if set(scoped.years) - have:
+        load_rate_series(con, series, run_id=load.request.run_id)
+    con.execute("CREATE OR REPLACE TEMP TABLE _pr_rates AS SELECT year, value AS usd_kzt FROM core.macro_series "
+                "WHERE series = ?", [series])
+
+
+def load_rate_series(con: duckdb.DuckDBPyConnection, series: str = RATE_SERIES, *, run_id: str | None = None) -> int:
+    """Load the catalogue's macro source(s) that provide ``series`` (the exchange-rate series is
+    configured there: swap the file or URL). Returns how many sources were loaded."""
+    from pilotwatch.ingest import LoadFailed, load_source
+
+    cat = load_catalogue(settings.catalogue_path())
+    sources = [s for s in cat.sources if s.dataset == "macro" and series in s.columns.indicators.values()]
+    n = 0
+    for s in sources:
+        try:
+            load_source(con, cat, s, list(s.years), run_id=run_id)
+            n += 1
+        except LoadFailed as exc:
+            log.warning("exchange-rate series %s: %s", series, exc)
+    if not sources:
+        log.warning("no catalogue source provides the macro series %s; USD figures cannot be derived", series)
+    return n
+
+
+def check_sql(con: duckdb.DuckDBPyConnection, load: Load) -> Bodies:
+    """Parse errors, missing ids and bodies, bodies nobody knows, USD without a rate."""
+    bodies = resolve(con)
+    con.execute(query("check_sql"), [load.request.rate_series])
+    return bodies
+
+
+def resolve(con: duckdb.DuckDBPyConnection) -> Bodies:
+    """``_pr_bodymap``: each (body label, year) to a body code, or a reason it is refused."""
+    labels = frame(con, "SELECT DISTINCT body_code AS body_label, CAST(year(month) AS BIGINT) AS year "
+                        "FROM _pr_rows WHERE body_code IS NOT NULL")
+    reg = registry.registry_frames(con)
+    kinds = dict(zip(reg["bodies"]["body_code"], reg["bodies"]["kind"], strict=True))
+    labels = labels.with_columns(name=pl.col("body_label").str.strip_chars())
+    resolved = resolve_bodies(labels, reg["aliases"], label_col="name") if labels.height else labels.with_columns(
+        body_code=pl.lit(None, dtype=pl.String))
+    out = []
+    for label, name, year, alias_code in resolved.select("body_label", "name", "year", "body_code").iter_rows():
+        code = name if (kinds.get(name) or SYNTHETIC_CODE.match(name)) else alias_code
+        reason = None
+        if not name:
+            code, reason = None, "body_code is missing"
+        elif code is None:
+            reason = f"unknown body '{name}' (not in the body registry)"
+        elif kinds.get(code) == "peer_group":
+            code, reason = None, f"'{label}' is a peer group, not a body"
+        out.append((label, year, code, reason))
+    bodymap = pl.DataFrame(out, schema={"body_label": pl.String, "year": pl.Int64, "body_code": pl.String,
+                                        "reason": pl.String}, orient="row")
+    con.register("_pr_bodymap_frame", bodymap)
+    con.execute("CREATE OR REPLACE TEMP TABLE _pr_bodymap AS SELECT * FROM _pr_bodymap_frame")
+    con.unregister("_pr_bodymap_frame")
+    synthetic = sorted({c for c in bodymap["body_code"].drop_nulls() if SYNTHETIC_CODE.match(c) and c not in kinds})
+    named = bodymap.filter(pl.col("body_code").is_not_null())
+    one_name_each = named.height == named.select("body_code", "year").n_unique() if named.height else True
+    return Bodies(tuple(synthetic), one_name_each)
+
+
+def check_rules(con: duckdb.DuckDBPyConnection, load: Load) -> pl.DataFrame:
+    """The domain rules (schemas/payroll_records.py) on chunks of ``chunk_rows`` parsed rows.
+
+    Runs in a thread on its own cursor (temporary views are per connection, so it reads the
+    stage table itself); returns ``_rowid, column_name, reason``.
+    """
+    year = load.request.year
+    sql_text = query("pandera_rows", stage=STAGE, scope=f"AND year(month) = {int(year)}" if year else "")
+    found = [pl.DataFrame(schema=REJECTS)]
+    cur = con.cursor()
+    try:
+        for batch in cur.sql(sql_text).to_arrow_reader(load.request.chunk_rows):
+            chunk = pl.from_arrow(batch)
+            assert isinstance(chunk, pl.DataFrame)
+            try:
+                PayrollRecords.validate(chunk, lazy=True)
+            except pa.errors.SchemaErrors as exc:
+                found.append(pandera_reasons(exc.failure_cases, chunk))
+    finally:
+        cur.close()
+    return pl.concat(found)
+
+
+def pandera_reasons(failures: pl.DataFrame, chunk: pl.DataFrame) -> pl.DataFrame:
+    """pandera failure cases of one chunk -> ``_rowid, column_name, reason``."""
+    friendly = {
+        "greater_than_or_equal_to": "is below the minimum",
+        "less_than_or_equal_to": "is above the maximum",
+        "not_nullable": "is missing",
+        "isin": "is not one of",
+    }
+    fc = failures.filter(pl.col("index").is_not_null())
+    ids = chunk["row_number"]
+    out = []
+    for case, context, column, check, index in fc.select(
+        "failure_case", "schema_context", "column", "check", "index"
+    ).iter_rows():
+        rowid = int(ids[int(index)])
+        if context == "DataFrameSchema":
+            row = chunk.row(int(index), named=True)
+            shown = ", ".join(f"{c} {row[c]}" for c in ("month", "hire_date", "leave_date") if row.get(c) is not None)
+            out.append((rowid, RULE_COLUMNS.get(check, "month"), f"breaks the rule '{check}' ({shown})"))
+            continue
+        base = check.split("(")[0]
+        bound = check[len(base):].strip("()")
+        if base == "isin":
+            bound = ", ".join(re.findall(r"'([^']*)'", bound))
+        word = friendly.get(base)
+        value = "missing" if case is None else f"'{case}'" if column in _TEXT_COLUMNS else str(case)
+        reason = f"{column} is missing" if base == "not_nullable" else (
+            f"{column} {value} {word} {bound}".strip() if word else f"{column} {value} fails check '{check}'")
+        out.append((rowid, column, reason))
+    return pl.DataFrame(out, schema=REJECTS, orient="row")
+
+
+def add_rejects(con: duckdb.DuckDBPyConnection, rejects: pl.DataFrame) -> None:
+    if rejects.height:
+        con.register("_pr_found", rejects)
+        con.execute("INSERT INTO _pr_rejects SELECT _rowid, column_name, reason FROM _pr_found")
+        con.unregister("_pr_found")
+
+
+def _dup_source(bodies: Bodies) -> dict[str, str]:
+    """When every body has one name in the file the name stands for the body and no join is needed."""
+    if bodies.one_name_each:
+        return {"source": "_pr_rows r", "body": "r.body_code"}
+    return {"source": "_pr_rows r JOIN _pr_bodymap m ON m.body_label = r.body_code AND m.year = year(r.month)",
+            "body": "m.body_code"}
+
+
+def dup_candidates(con: duckdb.DuckDBPyConnection, bodies: Bodies) -> None:
+    """``_pr_dupkeys``: hashes of (employee, body, month) that occur more than once in the file."""
+    con.execute(query("dup_keys", **_dup_source(bodies)))
+
+
+def check_unique(con: duckdb.DuckDBPyConnection, staged: Staged, bodies: Bodies) -> None:
+    """One row per employee, body and month among the rows still accepted (candidates: ``dup_candidates``)."""
+    dup = frame(con, query("dup_rows", **_dup_source(bodies)))
+    con.execute("DROP TABLE _pr_dupkeys")
+    if dup.is_empty():
+        return
+    key = ["employee_id", "body_code", "month"]
+    payload = [c for c in dup.columns if c not in ("_rowid", *key)]
+    dup = dup.with_columns(
+        _n=pl.len().over(key),
+        _variants=pl.struct(payload).n_unique().over(key),
+        _first=pl.col("_rowid").min().over(key),
+    ).filter(pl.col("_n") > 1)
+    rows = []
+    for rowid, first, variants, members in dup.with_columns(
+        _members=pl.col("_rowid").implode().over(key)
+    ).select("_rowid", "_first", "_variants", "_members").iter_rows():
+        if variants == 1:
+            if rowid != first:
+                rows.append((rowid, "employee_id", f"duplicate of row {staged.row_number(first)} "
+                                                   "(same employee, body, month and values)"))
+        else:
+            listed = ", ".join(str(staged.row_number(m)) for m in members)
+            rows.append((rowid, "employee_id", f"rows {listed} give different values for the same employee, "
+                                               "body and month (all refused)"))
+    add_rejects(con, pl.DataFrame(rows, schema=REJECTS, orient="row"))
