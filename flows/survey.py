@@ -4,20 +4,16 @@
 structural model, H1-H5), ``employees`` (Annex H: alpha and answer distributions per body and
 factor) or ``citizens`` (Annex I: satisfaction distributions). Everything is published in one
 warehouse write (``mart.survey_*``); quarantined responses go to ``mart.quarantine`` with reasons.
+The recipe is ``pilotwatch.survey.run``; this flow runs it with reading and analysing as tasks, for
+deployments and for ``pilotwatch survey`` when a Prefect server is configured.
 """
 
 from __future__ import annotations
 
-import dataclasses
-
 from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 
-import warehouse
-from pilotwatch import registry, survey
-from pilotwatch.survey_demo import SEED
-from pilotwatch.survey_items import load_instruments
-from transforms.survey_screening import ScreeningRules
+from pilotwatch import survey
 
 
 @task(name="read-survey-export", retries=0, cache_policy=NO_CACHE)
@@ -27,7 +23,7 @@ def read(path_or_url: str, fmt: str | None) -> survey.Export:
 
 @task(name="analyse-survey", cache_policy=NO_CACHE)
 def analyse(prep: survey.Prepared, instrument: str, options: survey.Options) -> survey.Analysis:
-    return survey.analyse(prep, instrument, load_instruments(), options)
+    return survey.analyse_with_bundled_spec(prep, instrument, options)
 
 
 @flow(name="survey_analysis", log_prints=True)
@@ -43,24 +39,6 @@ def survey_analysis(
     synthetic: bool = False,
 ) -> dict[str, object]:
     """Analyse one survey export; returns the JSON document (keys alpha, fit, estimates, verdicts)."""
-    spec = load_instruments()
-    spec.get(instrument)  # unknown instrument: fail before reading anything
-    options = survey.Options(wave=wave, body=body, missing=missing,  # type: ignore[arg-type]
-                             rules=ScreeningRules(max_missing_share, straightline), fmt=fmt, synthetic=synthetic)
-    started = survey._now()
-    export = read(path_or_url, fmt)
-    if synthetic:  # the generated file is temporary; name the generator instead
-        export.uri = f"synthetic:pilotwatch.survey_demo (seed {SEED})"
-    with warehouse.writer(f"survey {instrument} {wave}") as con:
-        registry.seed(con)
-        bodies, aliases = survey.registry(con)
-        resolver = survey.body_resolver(bodies, aliases, survey.wave_year(wave))
-        if body:
-            code = resolver([body])[0]
-            if code is None:
-                raise ValueError(f"--body {body!r} is neither a body code nor a known name (core.body_aliases)")
-            options = dataclasses.replace(options, body=code)
-        prep = survey.prepare(export.table, instrument, spec, resolver, options)
-        result = analyse(prep, instrument, options)
-        survey.persist(con, result, prep, export, options, started)
-    return survey.as_json(result, prep, export, options)
+    return survey.run(path_or_url, instrument, wave, body=body, missing=missing,
+                      max_missing_share=max_missing_share, straightline=straightline, fmt=fmt,
+                      synthetic=synthetic, read=read, analyse_step=analyse)

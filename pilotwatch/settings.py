@@ -45,3 +45,33 @@ def docs_dir() -> Path:
 def reports_dir() -> Path:
     """Where ``pilotwatch report`` writes (``PILOTWATCH_REPORTS_DIR``; default beside the warehouse)."""
     return Path(os.environ.get("PILOTWATCH_REPORTS_DIR", str(db_path().parent / "reports"))).expanduser().resolve()
+
+
+# -- Prefect ----------------------------------------------------------------------------------
+
+#: Seconds a temporary ("ephemeral") Prefect server may take to start before a flow fails. Prefect's
+#: own default, 20 s, failed every flow command with the load average above about 20 on this 2-core
+#: machine; unloaded it starts in 10-19 s (README). ``tests/test_busy_machine.py`` runs the commands
+#: under a CPU burner with this default.
+DEFAULT_PREFECT_STARTUP_TIMEOUT_S = 180
+
+
+def prefect_api_url() -> str | None:
+    """A running Prefect server to report to (``PREFECT_API_URL``), or None: then flow commands start
+    a temporary server, and interactive commands that can run without Prefect do so."""
+    return os.environ.get("PREFECT_API_URL") or None
+
+
+def prefect_startup_timeout_s() -> int:
+    """How long a temporary Prefect server may take to start (``PILOTWATCH_PREFECT_STARTUP_TIMEOUT``)."""
+    return int(os.environ.get("PILOTWATCH_PREFECT_STARTUP_TIMEOUT", str(DEFAULT_PREFECT_STARTUP_TIMEOUT_S)))
+
+
+def apply_prefect_defaults() -> None:
+    """Give Prefect pilotwatch's defaults before it is imported (it reads its settings on import).
+
+    Telemetry off: pilotwatch runs on machines without internet, where Prefect's server logs
+    ``ERROR … Failed to send telemetry`` on every start. The temporary server's start-up timeout from
+    ``prefect_startup_timeout_s``. A value the operator set for Prefect itself is kept."""
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", str(prefect_startup_timeout_s()))

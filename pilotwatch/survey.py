@@ -1,14 +1,18 @@
 """Survey analysis steps: read an export, code and screen it, analyse it, store and print results.
 
-The Prefect flow (``flows/survey.py``) wires these; each step is a plain function so tests call them
-directly. Reading reuses the ingestion edges (``pilotwatch.sources.fetch`` for files and HTTP,
+``run`` is the recipe that chains them; the Prefect flow (``flows/survey.py``) runs the same recipe
+with its reading and analysing steps as tasks, and ``pilotwatch survey`` calls ``run`` directly when no
+Prefect server is configured (an interactive command should not wait 10-20 s for a temporary server).
+Each step is a plain function, so tests call them directly. Reading reuses the ingestion edges (``pilotwatch.sources.fetch`` for files and HTTP,
 ``pilotwatch.sources.readers`` for CSV/XLSX with encodings and header detection).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -18,6 +22,8 @@ import numpy as np
 import pandas as pd
 import polars as pl
 
+import warehouse
+from pilotwatch import registry as body_registry
 from pilotwatch import survey_model
 from pilotwatch.catalogue import (
     Catalogue,
@@ -31,7 +37,8 @@ from pilotwatch.catalogue import (
 )
 from pilotwatch.sources.fetch import fetch
 from pilotwatch.sources.readers import read_table
-from pilotwatch.survey_demo import BANNER
+from pilotwatch.survey_demo import BANNER, SEED
+from pilotwatch.survey_items import load_instruments
 from schemas.survey_citizens import SurveyCitizens
 from schemas.survey_employees import SurveyEmployees
 from schemas.survey_model_test import SurveyModelTest
@@ -200,9 +207,9 @@ def analyse(prep: Prepared, instrument: str, spec: Instruments, options: Options
         mspec = survey_model.ModelSpec({k: c.items for k, c in ins.constructs.items()})
         data = answers.select(mspec.items()).to_pandas().astype(float)
         result = None
-        for kind in ("cfa", "sem"):
+        for kind in ("cfa", "sem"):  # the CFA's estimates start the structural model (warm start)
             result = survey_model.fit(data, mspec, kind, missing=options.missing, ftol=options.ftol,
-                                      threads=options.threads)
+                                      threads=options.threads, start=result.values if result else None)
             an.fit[kind] = result.fit
             an.fit_meta[kind] = {"n_used": result.n_used, "missing": result.missing, "converged": result.converged}
             an.warnings += [w for w in result.warnings if w not in an.warnings]
@@ -221,6 +228,54 @@ def analyse(prep: Prepared, instrument: str, spec: Instruments, options: Options
     if an.verdicts.empty:
         an.verdicts = pd.DataFrame(columns=survey_model.VERDICT_COLUMNS)
     return an
+
+
+# -- the recipe -------------------------------------------------------------------------------
+
+
+def analyse_with_bundled_spec(prep: Prepared, instrument: str, options: Options) -> Analysis:
+    """``analyse`` with the instrument definitions shipped in ``data/`` (the default analysing step)."""
+    return analyse(prep, instrument, load_instruments(), options)
+
+
+def run(
+    path_or_url: str,
+    instrument: str,
+    wave: str,
+    *,
+    body: str | None = None,
+    missing: str = "listwise",
+    max_missing_share: float = 0.2,
+    straightline: bool = True,
+    fmt: str | None = None,
+    synthetic: bool = False,
+    read: Callable[[str, str | None], Export] = read_export,
+    analyse_step: Callable[[Prepared, str, Options], Analysis] = analyse_with_bundled_spec,
+) -> dict[str, object]:
+    """Read, code and screen, analyse and publish one export in one warehouse write; return the JSON
+    document (keys alpha, fit, estimates, verdicts). ``read`` and ``analyse_step`` are the two steps
+    worth retrying or watching on their own; the flow passes them in as Prefect tasks."""
+    spec = load_instruments()
+    spec.get(instrument)  # unknown instrument: fail before reading anything
+    options = Options(wave=wave, body=body, missing=missing,  # type: ignore[arg-type]
+                      rules=ScreeningRules(max_missing_share, straightline), fmt=fmt, synthetic=synthetic)
+    started = _now()
+    export = read(path_or_url, fmt)
+    if synthetic:  # the generated file is temporary; name the generator instead
+        export.uri = f"synthetic:pilotwatch.survey_demo (seed {SEED})"
+    with warehouse.writer(f"survey {instrument} {wave}") as con:
+        body_registry.seed(con)
+        bodies, aliases = registry(con)
+        resolver = body_resolver(bodies, aliases, wave_year(wave))
+        if body:
+            code = resolver([body])[0]
+            if code is None:
+                raise ValueError(f"--body {body!r} is neither a body code nor a known name (core.body_aliases)")
+            options = dataclasses.replace(options, body=code)
+        prep = prepare(export.table, instrument, spec, resolver, options)
+        result = analyse_step(prep, instrument, options)
+        persist(con, result, prep, export, options, started)
+    return as_json(result, prep, export, options)
 
 
 # -- persistence ------------------------------------------------------------------------------

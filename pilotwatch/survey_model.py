@@ -41,8 +41,8 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
+from transforms import survey_sem
 from transforms.survey_fit import fit_indices, fit_indices_fiml
 from transforms.survey_spec import FACTORS, MEDIATOR, OUTCOME
 
@@ -126,6 +126,7 @@ class ModelResult:
     warnings: list[str] = field(default_factory=list)
     iterations: int | None = None
     description: str = ""
+    values: dict[str, float] = field(default_factory=dict)  # free parameters' estimates by name
 
 
 EST_COLUMNS = ["lhs", "op", "rhs", "kind", "estimate", "se", "z", "p", "std_estimate"]
@@ -137,7 +138,8 @@ def _active_names(model) -> list[str]:  # noqa: ANN001
 
 
 def _p(z: float) -> float:
-    return float(2 * stats.norm.sf(abs(z))) if math.isfinite(z) else float("nan")
+    """Two-sided normal p-value (``erfc``: scipy.stats costs 0.3 s to import for this one function)."""
+    return math.erfc(abs(z) / math.sqrt(2)) if math.isfinite(z) else float("nan")
 
 
 def fit(
@@ -148,10 +150,12 @@ def fit(
     missing: Missing = "listwise",
     ftol: float = DEFAULT_FTOL,
     threads: int | None = None,
+    start: dict[str, float] | None = None,
 ) -> ModelResult:
-    """Fit the CFA or the structural model to ``data`` (one column per item, values 1..5 or NaN)."""
-    import semopy
+    """Fit the CFA or the structural model to ``data`` (one column per item, values 1..5 or NaN).
 
+    ``start``: estimates of an earlier fit by parameter name (``ModelResult.values``), used as
+    starting values where the names match (the CFA's measurement part starts the structural model)."""
     desc = spec.cfa() if kind == "cfa" else spec.sem()
     observed = _observed(spec, kind)
     frame = data[observed].apply(pd.to_numeric, errors="coerce").astype(float)
@@ -173,46 +177,109 @@ def fit(
     if constant:
         res.warnings.append(f"{kind}: item(s) {constant} have no variance: model not fitted")
         return res
-    model = semopy.ModelMeans(desc) if missing == "fiml" else semopy.Model(desc)
     with limit_threads(threads if threads is not None else blas_threads()), warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        try:
-            if missing == "fiml":
-                r = model.fit(frame, obj="ML", options={"ftol": ftol, "maxiter": MAX_ITER})
-            else:
-                r = model.fit(frame, options={"ftol": ftol, "maxiter": MAX_ITER})
-        except Exception as exc:  # noqa: BLE001 - semopy raises many types for a degenerate sample
-            res.warnings.append(f"{kind}: semopy could not fit the model ({type(exc).__name__}: {exc})")
-            return res
+        if missing == "fiml":
+            return _fit_fiml(frame, spec, kind, desc, ftol, res)
+        return _fit_ml(frame, spec, kind, ftol, res, start)
+
+
+def ram_model(spec: ModelSpec, kind: str) -> survey_sem.RamModel:
+    """The CFA or the structural model in RAM form, parameterised as ``spec.cfa()`` / ``spec.sem()``
+    are in lavaan syntax (same labels: ``a_L``, ``b``, ``c_L``, ...)."""
+    if kind == "cfa":
+        lat = [c for c in spec.constructs if spec.latent(c)]
+        return survey_sem.build({c: spec.constructs[c] for c in lat}, [],
+                                [(x, y) for i, x in enumerate(lat) for y in lat[i + 1 :]])
+    f = [c for c in spec.factors if c in spec.constructs]
+    med, out = spec.var(spec.mediator), spec.var(spec.outcome)
+    regs = [(f"a_{c}", med, spec.var(c)) for c in f] + [("b", out, med)]
+    regs += [(f"c_{c}", out, spec.var(c)) for c in f]
+    lat = [spec.var(c) for c in f]
+    return survey_sem.build(dict(spec.constructs), regs, [(x, y) for i, x in enumerate(lat) for y in lat[i + 1 :]])
+
+
+def _fit_ml(frame: pd.DataFrame, spec: ModelSpec, kind: str, ftol: float, res: ModelResult,
+            start: dict[str, float] | None) -> ModelResult:
+    model = ram_model(spec, kind)
+    x = frame[model.observed].to_numpy(float)
+    s = np.cov(x, rowvar=False, bias=True)
+    try:
+        r = survey_sem.fit_ml(model, s, len(x), warm=start, tol=ftol, max_iter=MAX_ITER)
+    except (np.linalg.LinAlgError, ValueError) as exc:
+        res.warnings.append(f"{kind}: the model could not be fitted ({type(exc).__name__}: {exc})")
+        return res
+    res.converged, res.iterations = r.converged, r.iterations
+    if not r.converged:
+        res.warnings.append(f"{kind}: the optimizer did not converge ({r.message}); estimates are not trustworthy")
+    names = [p.name for p in model.free()]
+    _warn_sample_size(res, kind, len(names))
+    res.values = dict(zip(names, (float(v) for v in r.x), strict=True))
+    try:
+        res.fit = fit_indices(s, r.sigma, len(x), len(names))
+    except (np.linalg.LinAlgError, ValueError) as exc:
+        res.warnings.append(f"{kind}: fit indices could not be computed ({exc})")
+    se = np.sqrt(np.clip(np.diag(r.cov), 0, None)) if r.cov is not None else np.full(len(names), np.nan)
+    if r.cov is None:
+        res.warnings.append(f"{kind}: the information matrix is singular; no standard errors")
+    ses = dict(zip(names, se, strict=True))
+    std = survey_sem.standardized(model, r)
+    rows = []
+    for p in model.params:
+        est = res.values.get(p.name, p.value)
+        se_ = float(ses.get(p.name, float("nan")))
+        z = est / se_ if se_ > 0 else float("nan")
+        rows.append({"lhs": p.lhs, "op": p.op, "rhs": p.rhs, "kind": p.kind, "estimate": float(est), "se": se_,
+                     "z": z, "p": _p(z) if p.free else float("nan"), "std_estimate": float(std[p.name])})
+        if p.kind == "variance" and est < 0:
+            res.warnings.append(f"{kind}: negative variance estimate for {p.lhs} ({est:.3f}): a Heywood case, "
+                                "the model is improper for these data")
+    res.estimates = pd.DataFrame(rows, columns=EST_COLUMNS)
+    if kind == "sem" and r.cov is not None:
+        res.effects = _effects(spec, names, r.x, r.cov, res.estimates)
+    return res
+
+
+def _warn_sample_size(res: ModelResult, kind: str, npar: int) -> None:
+    n = res.n_used
+    if n < npar:
+        res.warnings.append(f"{kind}: N = {n} is smaller than the {npar} free parameters: "
+                            "the model is not identified by the data; do not interpret it")
+    elif n < MIN_N_PER_PARAMETER * npar:
+        res.warnings.append(f"{kind}: N = {n} for {npar} free parameters "
+                            f"({n / npar:.1f} per parameter; at least {MIN_N_PER_PARAMETER} "
+                            "recommended): treat estimates and fit with caution")
+
+
+def _fit_fiml(frame: pd.DataFrame, spec: ModelSpec, kind: str, desc: str, ftol: float,
+              res: ModelResult) -> ModelResult:
+    """Full-information ML through semopy (``ModelMeans``: intercepts estimated)."""
+    import semopy
+
+    model = semopy.ModelMeans(desc)
+    try:
+        r = model.fit(frame, obj="ML", options={"ftol": ftol, "maxiter": MAX_ITER})
+    except Exception as exc:  # noqa: BLE001 - semopy raises many types for a degenerate sample
+        res.warnings.append(f"{kind}: semopy could not fit the model ({type(exc).__name__}: {exc})")
+        return res
     res.converged = bool(getattr(r, "success", False))
     res.iterations = getattr(r, "n_it", None)
     if not res.converged:
         res.warnings.append(f"{kind}: the optimizer did not converge ({getattr(r, 'message', '')}); "
                             "estimates are not trustworthy")
     names = _active_names(model)
-    npar = len(names)
-    if len(frame) < npar:
-        res.warnings.append(f"{kind}: N = {len(frame)} is smaller than the {npar} free parameters: "
-                            "the model is not identified by the data; do not interpret it")
-    elif len(frame) < MIN_N_PER_PARAMETER * npar:
-        res.warnings.append(f"{kind}: N = {len(frame)} for {npar} free parameters "
-                            f"({len(frame) / npar:.1f} per parameter; at least {MIN_N_PER_PARAMETER} "
-                            "recommended): treat estimates and fit with caution")
+    _warn_sample_size(res, kind, len(names))
+    res.values = dict(zip(names, (float(v) for v in model.param_vals), strict=True))
     try:
         sigma, _ = model.calc_sigma()
         order = list(model.vars["observed"])  # semopy's own order of the rows of Sigma
-        if missing == "fiml":
-            mu = _intercepts(model, order)
-            res.fit = fit_indices_fiml(frame[order].to_numpy(float), mu, sigma, npar)
-        else:
-            x = frame[order].to_numpy(float)
-            s = np.cov(x, rowvar=False, bias=True)
-            res.fit = fit_indices(s, sigma, len(x), npar)
+        mu = _intercepts(model, order)
+        res.fit = fit_indices_fiml(frame[order].to_numpy(float), mu, sigma, len(names))
     except (np.linalg.LinAlgError, ValueError) as exc:
         res.warnings.append(f"{kind}: fit indices could not be computed ({exc})")
     res.estimates, cov = _estimates(model, names, res)
     if kind == "sem" and cov is not None:
-        res.effects = _effects(spec, model, names, cov, res.estimates)
+        res.effects = _effects(spec, names, model.param_vals, cov, res.estimates)
     return res
 
 
@@ -303,10 +370,11 @@ def _num(v: object) -> float:
     return f
 
 
-def _effects(spec: ModelSpec, model, names: list[str], cov: np.ndarray, est: pd.DataFrame) -> pd.DataFrame:  # noqa: ANN001
+def _effects(spec: ModelSpec, names: list[str], values: np.ndarray, cov: np.ndarray,
+             est: pd.DataFrame) -> pd.DataFrame:
     """Direct, indirect (via the mediator) and total effects of each factor on the outcome."""
     idx = {n: i for i, n in enumerate(names)}
-    val = dict(zip(names, model.param_vals, strict=True))
+    val = dict(zip(names, values, strict=True))
     med, out = spec.var(spec.mediator), spec.var(spec.outcome)
     reg = est[est["kind"] == "regression"].set_index(["lhs", "rhs"])["std_estimate"]
     std_b = float(reg.get((out, med), float("nan")))

@@ -30,7 +30,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy import stats
+from scipy.special import chdtrc  # chi-square survival function; scipy.stats costs 0.3 s to import
 
 LOG2PI = math.log(2 * math.pi)
 
@@ -64,7 +64,7 @@ def gfi_ml(s: np.ndarray, sigma: np.ndarray) -> float:
 
 def _indices(chisq: float, df: int, chisq_b: float, df_b: int, n: int) -> dict[str, float | None]:
     out: dict[str, float | None] = {
-        "chisq": chisq, "df": float(df), "pvalue": float(stats.chi2.sf(chisq, df)) if df > 0 else None,
+        "chisq": chisq, "df": float(df), "pvalue": float(chdtrc(df, chisq)) if df > 0 else None,
         "baseline_chisq": chisq_b, "baseline_df": float(df_b),
     }
     denom = max(chisq - df, chisq_b - df_b, 0.0)

@@ -32,12 +32,15 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
-import polars as pl
 
 from pilotwatch import settings
 from pilotwatch.faults import failpoint
+
+if TYPE_CHECKING:  # polars costs 0.3 s to import; `pilotwatch query` never needs it
+    import polars as pl
 
 log = logging.getLogger("pilotwatch.warehouse")
 

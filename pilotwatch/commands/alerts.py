@@ -9,19 +9,20 @@ from datetime import date
 ACTIONS = ("list", "deliveries", "run", "test", "check")
 
 
-def register(sub: argparse._SubParsersAction, fmt: type[argparse.HelpFormatter]) -> None:
-    p = sub.add_parser(
-        "alerts", help="list monitoring alerts; run the monitor; test a channel", formatter_class=fmt,
-        description="Monitoring alerts (rules and channels: data/monitoring.yaml or $PILOTWATCH_MONITORING; "
-                    "see docs/monitoring.md).\n\n"
-                    "  list         the alerts fired (default), newest first, with their delivery status\n"
-                    "  deliveries   one row per alert and channel: status, attempts, last error\n"
-                    "  run          evaluate the rules now and deliver what is new or still undelivered\n"
-                    "  test CHANNEL send a test message through one channel (nothing is recorded)\n"
-                    "  check        validate the monitoring config and say which channels are configured",
-        epilog="examples:\n  pilotwatch alerts --since 2026-01-01\n  pilotwatch alerts --undelivered --format json\n"
-               "  pilotwatch alerts deliveries --undelivered\n  pilotwatch alerts run\n"
-               "  pilotwatch alerts test monitoring-webhook",
+def register(p: argparse.ArgumentParser) -> None:
+    p.description = (
+        "Monitoring alerts (rules and channels: data/monitoring.yaml or $PILOTWATCH_MONITORING; "
+        "see docs/monitoring.md).\n\n"
+        "  list         the alerts fired (default), newest first, with their delivery status\n"
+        "  deliveries   one row per alert and channel: status, attempts, last error\n"
+        "  run          evaluate the rules now and deliver what is new or still undelivered\n"
+        "  test CHANNEL send a test message through one channel (nothing is recorded)\n"
+        "  check        validate the monitoring config and say which channels are configured"
+    )
+    p.epilog = (
+        "examples:\n  pilotwatch alerts --since 2026-01-01\n  pilotwatch alerts --undelivered --format json\n"
+        "  pilotwatch alerts deliveries --undelivered\n  pilotwatch alerts run\n"
+        "  pilotwatch alerts test monitoring-webhook"
     )
     p.add_argument("action", nargs="?", default="list", choices=ACTIONS, metavar="ACTION",
                    help=f"one of {', '.join(ACTIONS)}")

@@ -5,16 +5,17 @@ from __future__ import annotations
 import argparse
 
 
-def register(sub: argparse._SubParsersAction, fmt: type[argparse.HelpFormatter]) -> None:
-    p = sub.add_parser(
-        "analyse", help="recompute CER, factor effects, verdicts and grades", formatter_class=fmt,
-        description="Run the recompute_analysis flow on the published warehouse with one configuration from "
-                    "data/analysis.yaml and publish the results (mart.cer, mart.factor_effects, mart.verdicts, "
-                    "mart.grades, mart.robustness, ...). The annual refresh runs it with 'default' already.",
-        epilog="examples:\n  pilotwatch analyse                   # the default configuration\n"
-               "  pilotwatch analyse --config thesis     # the thesis' assumptions (Table 19 to the digit)\n"
-               "  pilotwatch analyse --list\n"
-               "  pilotwatch query \"select * from mart.verdicts where config = 'thesis' and is_default_rule\"",
+def register(p: argparse.ArgumentParser) -> None:
+    p.description = (
+        "Run the recompute_analysis flow on the published warehouse with one configuration from "
+        "data/analysis.yaml and publish the results (mart.cer, mart.factor_effects, mart.verdicts, "
+        "mart.grades, mart.robustness, ...). The annual refresh runs it with 'default' already."
+    )
+    p.epilog = (
+        "examples:\n  pilotwatch analyse                   # the default configuration\n"
+        "  pilotwatch analyse --config thesis     # the thesis' assumptions (Table 19 to the digit)\n"
+        "  pilotwatch analyse --list\n"
+        "  pilotwatch query \"select * from mart.verdicts where config = 'thesis' and is_default_rule\""
     )
     p.add_argument("--config", default="default", help="configuration name in the configuration file")
     p.add_argument("--config-file", help="configuration file (default: data/analysis.yaml)")

@@ -12,33 +12,34 @@ import argparse
 import getpass
 
 
-def register(sub: argparse._SubParsersAction, fmt: type[argparse.HelpFormatter]) -> None:
-    p = sub.add_parser(
-        "bodies", help="body spellings: add a local alias, list them, try a name", formatter_class=fmt,
-        description="Bodies resolve by their registry names and aliases (data/reference/body_aliases.csv) as "
-                    "people write them: abbreviations (г., обл., РК), case endings, word order, with or without "
-                    "the country's name. A spelling that still does not resolve can be accepted here, in the "
-                    "warehouse, with who added it and when. A spelling that already names another body is "
-                    "refused (a false friend is never re-pointed).",
-        epilog="examples:\n"
-               "  pilotwatch bodies alias add \"акимат города Нур-Султан\" astana\n"
-               "  pilotwatch bodies alias list\n"
-               "  pilotwatch bodies resolve \"Nur-Sultan city akimat\" --year 2021",
+def register(p: argparse.ArgumentParser) -> None:
+    p.description = (
+        "Bodies resolve by their registry names and aliases (data/reference/body_aliases.csv) as "
+        "people write them: abbreviations (г., обл., РК), case endings, word order, with or without "
+        "the country's name. A spelling that still does not resolve can be accepted here, in the "
+        "warehouse, with who added it and when. A spelling that already names another body is "
+        "refused (a false friend is never re-pointed)."
+    )
+    p.epilog = (
+        "examples:\n"
+        "  pilotwatch bodies alias add \"акимат города Нур-Султан\" astana\n"
+        "  pilotwatch bodies alias list\n"
+        "  pilotwatch bodies resolve \"Nur-Sultan city akimat\" --year 2021"
     )
     bsub = p.add_subparsers(dest="bodies_command", metavar="ACTION", required=True)
-    alias = bsub.add_parser("alias", help="local aliases", formatter_class=fmt)
+    alias = bsub.add_parser("alias", help="local aliases", formatter_class=p.formatter_class)
     asub = alias.add_subparsers(dest="alias_command", metavar="ACTION", required=True)
-    add = asub.add_parser("add", help="accept NAME as a spelling of body CODE", formatter_class=fmt)
+    add = asub.add_parser("add", help="accept NAME as a spelling of body CODE", formatter_class=p.formatter_class)
     add.add_argument("name", metavar="NAME")
     add.add_argument("code", metavar="CODE", help="body code (see mart.bodies)")
     add.add_argument("--by", default=None, help="who adds it (default: your login name)")
     add.add_argument("--note", default=None, help="why (kept with the alias)")
     add.set_defaults(func=run_add)
-    lst = asub.add_parser("list", help="the local aliases", formatter_class=fmt)
+    lst = asub.add_parser("list", help="the local aliases", formatter_class=p.formatter_class)
     lst.add_argument("--format", choices=["table", "csv", "json"], default="table")
     lst.set_defaults(func=run_list)
     res = bsub.add_parser("resolve", help="which body a name resolves to (or the nearest candidates)",
-                          formatter_class=fmt)
+                          formatter_class=p.formatter_class)
     res.add_argument("name", metavar="NAME")
     res.add_argument("--year", type=int, default=None)
     res.set_defaults(func=run_resolve)

@@ -162,15 +162,16 @@ def reference() -> str:
     return "\n".join(out).rstrip() + "\n"
 
 
-def register(sub: argparse._SubParsersAction, fmt: type[argparse.HelpFormatter]) -> None:
-    p = sub.add_parser("catalogue", help="the catalogue's reference, and a dry run of one entry", formatter_class=fmt,
-                       description="Work with the source catalogue.",
-                       epilog="examples:\n  pilotwatch catalogue reference > docs/catalogue.md\n"
-                              "  pilotwatch catalogue check ec_2021 --catalogue deliveries/2021.yaml")
+def register(p: argparse.ArgumentParser) -> None:
+    p.description = "Work with the source catalogue."
+    p.epilog = (
+        "examples:\n  pilotwatch catalogue reference > docs/catalogue.md\n"
+        "  pilotwatch catalogue check ec_2021 --catalogue deliveries/2021.yaml"
+    )
     cmds = p.add_subparsers(dest="catalogue_command", metavar="SUBCOMMAND", required=True)
-    ref = cmds.add_parser("reference", help="print docs/catalogue.md (every key, from the model)", formatter_class=fmt)
+    ref = cmds.add_parser("reference", help="print docs/catalogue.md (every key, from the model)", formatter_class=p.formatter_class)
     ref.set_defaults(func=_reference)
-    chk = cmds.add_parser("check", formatter_class=fmt,
+    chk = cmds.add_parser("check", formatter_class=p.formatter_class,
                           help="dry run of one entry: what it would load, refuse and replace; writes nothing")
     chk.add_argument("source_id", nargs="+", metavar="SOURCE_ID")
     chk.add_argument("--year", type=int, help="only this year")

@@ -7,17 +7,18 @@ import sys
 from itertools import groupby
 
 
-def register(sub: argparse._SubParsersAction, fmt: type[argparse.HelpFormatter]) -> None:
-    p = sub.add_parser(
-        "dictionary", help="every mart view and column with its meaning, unit and source", formatter_class=fmt,
-        description="Prints the analyst contract: every view in the mart schema and each of its columns, with "
-                    "the meaning, unit and source recorded in the warehouse (DuckDB COMMENT ON, written by the "
-                    "migrations). Reads the published warehouse. A column without a comment is listed as "
-                    "'(undocumented)' and makes the exit status 1.",
-        epilog="examples:\n  pilotwatch dictionary                     # all views, as text\n"
-               "  pilotwatch dictionary cer verdicts        # some views\n"
-               "  pilotwatch dictionary --format md > docs/dictionary.md\n"
-               "  pilotwatch dictionary --format csv",
+def register(p: argparse.ArgumentParser) -> None:
+    p.description = (
+        "Prints the analyst contract: every view in the mart schema and each of its columns, with "
+        "the meaning, unit and source recorded in the warehouse (DuckDB COMMENT ON, written by the "
+        "migrations). Reads the published warehouse. A column without a comment is listed as "
+        "'(undocumented)' and makes the exit status 1."
+    )
+    p.epilog = (
+        "examples:\n  pilotwatch dictionary                     # all views, as text\n"
+        "  pilotwatch dictionary cer verdicts        # some views\n"
+        "  pilotwatch dictionary --format md > docs/dictionary.md\n"
+        "  pilotwatch dictionary --format csv"
     )
     p.add_argument("views", nargs="*", metavar="VIEW", help="only these views (name without 'mart.')")
     p.add_argument("--format", choices=["text", "md", "csv", "json"], default="text")

@@ -5,15 +5,16 @@ from __future__ import annotations
 import argparse
 
 
-def register(sub: argparse._SubParsersAction, fmt: type[argparse.HelpFormatter]) -> None:
-    p = sub.add_parser(
-        "docs", help="run the warehouse checks and build the Data Docs (great-expectations)", formatter_class=fmt,
-        description="Validates the published warehouse (read-only) against data/expectations/warehouse.yaml, "
-                    "builds the great-expectations Data Docs (HTML) and prints where they are. The annual "
-                    "refresh builds them too, at the end of every run. Exit status 1 when a check fails.",
-        epilog="examples:\n  pilotwatch docs            # prints the path of index.html\n"
-               "  pilotwatch docs --open     # and opens it in the browser\n"
-               "  PILOTWATCH_DOCS_DIR=/srv/docs pilotwatch docs",
+def register(p: argparse.ArgumentParser) -> None:
+    p.description = (
+        "Validates the published warehouse (read-only) against data/expectations/warehouse.yaml, "
+        "builds the great-expectations Data Docs (HTML) and prints where they are. The annual "
+        "refresh builds them too, at the end of every run. Exit status 1 when a check fails."
+    )
+    p.epilog = (
+        "examples:\n  pilotwatch docs            # prints the path of index.html\n"
+        "  pilotwatch docs --open     # and opens it in the browser\n"
+        "  PILOTWATCH_DOCS_DIR=/srv/docs pilotwatch docs"
     )
     p.add_argument("--open", action="store_true", help="open the Data Docs in a web browser")
     p.set_defaults(func=run)

@@ -9,25 +9,26 @@ from pilotwatch.catalogue import DATASETS
 RECORDS = "payroll_records"  # employee-month microdata: pilotwatch.payroll (out of core)
 
 
-def register(sub: argparse._SubParsersAction, fmt: type[argparse.HelpFormatter]) -> None:
-    p = sub.add_parser(
-        "ingest", help="load an ad-hoc file or URL into one dataset", formatter_class=fmt,
-        description="Load a table into DATASET: by default a long table with columns body, year, indicator, value "
-                    "(and optionally unit), or their Russian/Kazakh names (Орган, Год, Показатель, Значение, "
-                    "Единица измерения), found below any title rows; a units row under the header and notes "
-                    "after the table are recognised. Bodies may be named by code, English, Russian or Kazakh name. "
-                    "Other layouts and every catalogue option: --layout, --sheet, --header-row, -o KEY=VALUE "
-                    "(the keys of docs/catalogue.md). --dry-run shows what would load and writes nothing.\n\n"
-                    "payroll_records: employee-month records (CSV, CSV.gz or Parquet, any size; columns "
-                    "employee_id, body_code, position_category, month, base_salary and optionally grade, bonus, "
-                    "other_pay, currency, hire_date, leave_date, status, pilot); ids are hashed with "
-                    "$PILOTWATCH_ID_SALT; payroll fund, bonus share, headcount, turnover and pay gaps are derived "
-                    "(docs/payroll.md).",
-        epilog="examples:\n  pilotwatch ingest evaluation_center results_2021.csv --year 2021\n"
-               "  pilotwatch ingest payroll payroll_2021.xlsx --year 2021 --dry-run\n"
-               "  pilotwatch ingest payroll fund.xlsx --layout wide_bodies --sheet Данные -o year=2021 -o columns.year=\n"
-               "  pilotwatch ingest payroll https://example.org/payroll.json\n"
-               "  pilotwatch ingest payroll_records records_2015_2024.parquet",
+def register(p: argparse.ArgumentParser) -> None:
+    p.description = (
+        "Load a table into DATASET: by default a long table with columns body, year, indicator, value "
+        "(and optionally unit), or their Russian/Kazakh names (Орган, Год, Показатель, Значение, "
+        "Единица измерения), found below any title rows; a units row under the header and notes "
+        "after the table are recognised. Bodies may be named by code, English, Russian or Kazakh name. "
+        "Other layouts and every catalogue option: --layout, --sheet, --header-row, -o KEY=VALUE "
+        "(the keys of docs/catalogue.md). --dry-run shows what would load and writes nothing.\n\n"
+        "payroll_records: employee-month records (CSV, CSV.gz or Parquet, any size; columns "
+        "employee_id, body_code, position_category, month, base_salary and optionally grade, bonus, "
+        "other_pay, currency, hire_date, leave_date, status, pilot); ids are hashed with "
+        "$PILOTWATCH_ID_SALT; payroll fund, bonus share, headcount, turnover and pay gaps are derived "
+        "(docs/payroll.md)."
+    )
+    p.epilog = (
+        "examples:\n  pilotwatch ingest evaluation_center results_2021.csv --year 2021\n"
+        "  pilotwatch ingest payroll payroll_2021.xlsx --year 2021 --dry-run\n"
+        "  pilotwatch ingest payroll fund.xlsx --layout wide_bodies --sheet Данные -o year=2021 -o columns.year=\n"
+        "  pilotwatch ingest payroll https://example.org/payroll.json\n"
+        "  pilotwatch ingest payroll_records records_2015_2024.parquet"
     )
     p.add_argument("dataset", choices=[*DATASETS, RECORDS])
     p.add_argument("location", metavar="PATH_OR_URL")

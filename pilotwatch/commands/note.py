@@ -10,18 +10,19 @@ from datetime import UTC, datetime
 from pilotwatch.report.data import NOTE_STAGES
 
 
-def register(sub: argparse._SubParsersAction, fmt: type[argparse.HelpFormatter]) -> None:
-    p = sub.add_parser(
-        "note", help="add an analyst note for a diagnostics stage (shown in the report)", formatter_class=fmt,
-        description="Stores an analyst-written conclusion in the warehouse (mart.analyst_notes). Structural "
-                    "harmony, country comparison and life cycle are judgements (Annex N table 3); as_is, "
-                    "transformation and to_be fill the transformation plan (table 4). The report shows the "
-                    "latest note per body, stage and year; earlier notes are kept. TEXT '-' reads stdin. "
-                    "--list shows a body's notes.",
-        epilog="examples:\n"
-               "  pilotwatch note acsa structural_harmony \"Mission and vision need to be improved.\" --year 2020\n"
-               "  pilotwatch note astana to_be - < astana_to_be.txt\n"
-               "  pilotwatch note acsa --list",
+def register(p: argparse.ArgumentParser) -> None:
+    p.description = (
+        "Stores an analyst-written conclusion in the warehouse (mart.analyst_notes). Structural "
+        "harmony, country comparison and life cycle are judgements (Annex N table 3); as_is, "
+        "transformation and to_be fill the transformation plan (table 4). The report shows the "
+        "latest note per body, stage and year; earlier notes are kept. TEXT '-' reads stdin. "
+        "--list shows a body's notes."
+    )
+    p.epilog = (
+        "examples:\n"
+        "  pilotwatch note acsa structural_harmony \"Mission and vision need to be improved.\" --year 2020\n"
+        "  pilotwatch note astana to_be - < astana_to_be.txt\n"
+        "  pilotwatch note acsa --list"
     )
     p.add_argument("body", metavar="BODY")
     p.add_argument("stage", nargs="?", choices=NOTE_STAGES, metavar="STAGE", help=" | ".join(NOTE_STAGES))

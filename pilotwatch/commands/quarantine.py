@@ -10,20 +10,19 @@ import argparse
 import getpass
 
 
-def register(sub: argparse._SubParsersAction, fmt: type[argparse.HelpFormatter]) -> None:
-    p = sub.add_parser(
-        "quarantine", help="held values (suspected unit or scale errors): list, release", formatter_class=fmt,
-        description="Refused rows are in mart.quarantine. Values held by the plausibility check (far outside the "
-                    "body's history, data/reference/plausibility.csv) are in mart.held_values too, and `release` "
-                    "loads one into the facts under the load that held it, recording who released it.",
-        epilog="examples:\n  pilotwatch quarantine list\n  pilotwatch quarantine release 3",
+def register(p: argparse.ArgumentParser) -> None:
+    p.description = (
+        "Refused rows are in mart.quarantine. Values held by the plausibility check (far outside the "
+        "body's history, data/reference/plausibility.csv) are in mart.held_values too, and `release` "
+        "loads one into the facts under the load that held it, recording who released it."
     )
+    p.epilog = "examples:\n  pilotwatch quarantine list\n  pilotwatch quarantine release 3"
     qsub = p.add_subparsers(dest="quarantine_command", metavar="ACTION", required=True)
-    lst = qsub.add_parser("list", help="held values", formatter_class=fmt)
+    lst = qsub.add_parser("list", help="held values", formatter_class=p.formatter_class)
     lst.add_argument("--all", action="store_true", help="include released ones")
     lst.add_argument("--format", choices=["table", "csv", "json"], default="table")
     lst.set_defaults(func=run_list)
-    rel = qsub.add_parser("release", help="load a held value", formatter_class=fmt)
+    rel = qsub.add_parser("release", help="load a held value", formatter_class=p.formatter_class)
     rel.add_argument("hold_id", type=int, metavar="HOLD_ID")
     rel.add_argument("--by", default=None, help="who releases it (default: your login name)")
     rel.set_defaults(func=run_release)

@@ -8,12 +8,11 @@ import json
 import sys
 
 
-def register(sub: argparse._SubParsersAction, fmt: type[argparse.HelpFormatter]) -> None:
-    p = sub.add_parser(
-        "query", help="run read-only SQL on the published warehouse", formatter_class=fmt,
-        description="Runs on a read-only connection to the published warehouse: never blocks a refresh.",
-        epilog="examples:\n  pilotwatch query \"select count(*) from mart.indicator_values\"\n"
-               "  pilotwatch query \"select * from mart.cer\" --format csv > cer.csv",
+def register(p: argparse.ArgumentParser) -> None:
+    p.description = "Runs on a read-only connection to the published warehouse: never blocks a refresh."
+    p.epilog = (
+        "examples:\n  pilotwatch query \"select count(*) from mart.indicator_values\"\n"
+        "  pilotwatch query \"select * from mart.cer\" --format csv > cer.csv"
     )
     p.add_argument("sql")
     p.add_argument("--format", choices=["table", "csv", "json"], default="table")

@@ -7,14 +7,15 @@ import argparse
 from pilotwatch.catalogue import parse_year_range
 
 
-def register(sub: argparse._SubParsersAction, fmt: type[argparse.HelpFormatter]) -> None:
-    p = sub.add_parser(
-        "refresh", help="load the catalogued sources and recompute the analysis", formatter_class=fmt,
-        description="Run the annual refresh flow: fetch, validate and load every source in the catalogue, "
-                    "then recompute the analysis; publish the warehouse once at the end.",
-        epilog="examples:\n  pilotwatch refresh                 # every catalogued year (bundled thesis data)\n"
-               "  pilotwatch refresh --year 2021\n  pilotwatch refresh --years 2017-2020 --force\n"
-               "  pilotwatch refresh --catalogue my_sources.yaml",
+def register(p: argparse.ArgumentParser) -> None:
+    p.description = (
+        "Run the annual refresh flow: fetch, validate and load every source in the catalogue, "
+        "then recompute the analysis; publish the warehouse once at the end."
+    )
+    p.epilog = (
+        "examples:\n  pilotwatch refresh                 # every catalogued year (bundled thesis data)\n"
+        "  pilotwatch refresh --year 2021\n  pilotwatch refresh --years 2017-2020 --force\n"
+        "  pilotwatch refresh --catalogue my_sources.yaml"
     )
     p.add_argument("--year", type=int, help="load one year")
     p.add_argument("--years", help="a range such as 2017-2020")

@@ -7,19 +7,20 @@ import sys
 from pathlib import Path
 
 
-def register(sub: argparse._SubParsersAction, fmt: type[argparse.HelpFormatter]) -> None:
-    p = sub.add_parser(
-        "report", help="write per-body diagnostics reports and the national summary", formatter_class=fmt,
-        description="Writes an organizational-diagnostics report following the thesis' Annex N tables 1-4: "
-                    "indicators against the peer group, pilot vs standard CER, effects by factor, the total "
-                    "result and its robustness across rules, survey summaries, and the analysts' stage notes "
-                    "(`pilotwatch note`). HTML reports are single self-contained files (inline SVG charts, no "
-                    "network); --all also writes index.<format>, the national summary. Reads the published "
-                    "warehouse read-only.",
-        epilog="examples:\n  pilotwatch report acsa                 # warehouse/reports/acsa.html\n"
-               "  pilotwatch report --all                # every pilot body + index.html\n"
-               "  pilotwatch report astana --format md --out /tmp/reports\n"
-               "  pilotwatch report --all --config thesis",
+def register(p: argparse.ArgumentParser) -> None:
+    p.description = (
+        "Writes an organizational-diagnostics report following the thesis' Annex N tables 1-4: "
+        "indicators against the peer group, pilot vs standard CER, effects by factor, the total "
+        "result and its robustness across rules, survey summaries, and the analysts' stage notes "
+        "(`pilotwatch note`). HTML reports are single self-contained files (inline SVG charts, no "
+        "network); --all also writes index.<format>, the national summary. Reads the published "
+        "warehouse read-only."
+    )
+    p.epilog = (
+        "examples:\n  pilotwatch report acsa                 # warehouse/reports/acsa.html\n"
+        "  pilotwatch report --all                # every pilot body + index.html\n"
+        "  pilotwatch report astana --format md --out /tmp/reports\n"
+        "  pilotwatch report --all --config thesis"
     )
     who = p.add_mutually_exclusive_group(required=True)
     who.add_argument("body", nargs="?", metavar="BODY", help="body code (see `pilotwatch query \"select * from mart.bodies\"`)")

@@ -26,15 +26,16 @@ PARAMETER_LABELS = {
 }
 
 
-def register(sub: argparse._SubParsersAction, fmt: type[argparse.HelpFormatter]) -> None:
-    p = sub.add_parser(
-        "reproduce", help="compare thesis Tables 19-21 with what pilotwatch computes", formatter_class=fmt,
-        description="Recompute thesis Tables 19 (CER), 20 (factor effects) and 21 (hypotheses) from the published "
-                    "warehouse, in memory, and print them next to the published cells: Table 19 to the printed "
-                    "digit, Table 20 with the effect rules that agree with each cell (or none), Table 21 with the "
-                    "rules under which the published verdict holds.",
-        epilog="examples:\n  pilotwatch reproduce\n  pilotwatch reproduce --table 20\n"
-               "  pilotwatch reproduce --format csv --table 19 > table19.csv",
+def register(p: argparse.ArgumentParser) -> None:
+    p.description = (
+        "Recompute thesis Tables 19 (CER), 20 (factor effects) and 21 (hypotheses) from the published "
+        "warehouse, in memory, and print them next to the published cells: Table 19 to the printed "
+        "digit, Table 20 with the effect rules that agree with each cell (or none), Table 21 with the "
+        "rules under which the published verdict holds."
+    )
+    p.epilog = (
+        "examples:\n  pilotwatch reproduce\n  pilotwatch reproduce --table 20\n"
+        "  pilotwatch reproduce --format csv --table 19 > table19.csv"
     )
     p.add_argument("--config", default="thesis", help="analysis configuration that should reproduce the thesis")
     p.add_argument("--compare", default="default", help="second configuration shown for comparison ('' for none)")

@@ -8,17 +8,16 @@ from datetime import UTC, datetime
 from typing import Any
 
 
-def register(sub: argparse._SubParsersAction, fmt: type[argparse.HelpFormatter]) -> None:
-    p = sub.add_parser(
-        "status", help="last loads, freshness, quarantine, last analysis run, undelivered alerts", formatter_class=fmt,
-        description="Reads the published warehouse (read-only, never blocks a refresh) and prints: the last load "
-                    "per dataset and year, how fresh each dataset is, rows in quarantine, the last analysis run "
-                    "per configuration, the last survey and monitoring runs, and alerts not yet delivered. "
-                    "Sections whose views are not in this warehouse say so. Exit status 1 when something needs "
-                    "attention (a failed last load, stale data, a partial year, undelivered alerts, an outdated "
-                    "analysis).",
-        epilog="examples:\n  pilotwatch status\n  PILOTWATCH_DB=/srv/pilotwatch.duckdb pilotwatch status",
+def register(p: argparse.ArgumentParser) -> None:
+    p.description = (
+        "Reads the published warehouse (read-only, never blocks a refresh) and prints: the last load "
+        "per dataset and year, how fresh each dataset is, rows in quarantine, the last analysis run "
+        "per configuration, the last survey and monitoring runs, and alerts not yet delivered. "
+        "Sections whose views are not in this warehouse say so. Exit status 1 when something needs "
+        "attention (a failed last load, stale data, a partial year, undelivered alerts, an outdated "
+        "analysis)."
     )
+    p.epilog = "examples:\n  pilotwatch status\n  PILOTWATCH_DB=/srv/pilotwatch.duckdb pilotwatch status"
     p.set_defaults(func=run)
 
 

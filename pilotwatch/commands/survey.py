@@ -5,24 +5,25 @@ from __future__ import annotations
 import argparse
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 INSTRUMENTS = ("model_test", "employees", "citizens")
 
 
-def register(sub: argparse._SubParsersAction, fmt: type[argparse.HelpFormatter]) -> None:
-    p = sub.add_parser(
-        "survey", help="analyse a survey export: alpha, fit, estimates, H1-H5 verdicts, distributions",
-        formatter_class=fmt,
-        description="Read a survey platform's export (CSV or XLSX, one row per respondent, answers as "
-                    "English/Russian text or 5..1), quarantine incomplete or straight-lined responses, and "
-                    "compute Cronbach's alpha, the CFA and structural model of the thesis (model_test), "
-                    "H1-H5 verdicts and answer distributions with cells under 5 suppressed. Results are "
-                    "published to mart.survey_*. The format is described in docs/surveys.md.",
-        epilog="examples:\n  pilotwatch survey model_test --demo              # SYNTHETIC demo sample\n"
-               "  pilotwatch survey model_test survey2019.xlsx --wave 2019 --json\n"
-               "  pilotwatch survey employees acsa_2020.csv --wave 2020 --body acsa\n"
-               "  pilotwatch survey citizens https://example.org/citizens.csv --wave 2020 --body astana",
+def register(p: argparse.ArgumentParser) -> None:
+    p.description = (
+        "Read a survey platform's export (CSV or XLSX, one row per respondent, answers as "
+        "English/Russian text or 5..1), quarantine incomplete or straight-lined responses, and "
+        "compute Cronbach's alpha, the CFA and structural model of the thesis (model_test), "
+        "H1-H5 verdicts and answer distributions with cells under 5 suppressed. Results are "
+        "published to mart.survey_*. The format is described in docs/surveys.md."
+    )
+    p.epilog = (
+        "examples:\n  pilotwatch survey model_test --demo              # SYNTHETIC demo sample\n"
+        "  pilotwatch survey model_test survey2019.xlsx --wave 2019 --json\n"
+        "  pilotwatch survey employees acsa_2020.csv --wave 2020 --body acsa\n"
+        "  pilotwatch survey citizens https://example.org/citizens.csv --wave 2020 --body astana"
     )
     p.add_argument("instrument", choices=INSTRUMENTS)
     p.add_argument("location", metavar="PATH", nargs="?", help="export file or http(s) URL (omit with --demo)")
@@ -42,7 +43,6 @@ def register(sub: argparse._SubParsersAction, fmt: type[argparse.HelpFormatter])
 
 
 def run(args: argparse.Namespace) -> int:
-    from flows.survey import survey_analysis
     from pilotwatch import survey
 
     if args.demo:
@@ -54,16 +54,31 @@ def run(args: argparse.Namespace) -> int:
         with tempfile.TemporaryDirectory() as tmp:
             path = Path(args.demo_out) if args.demo_out else Path(tmp) / "model_test_demo_synthetic.csv"
             demo_export(load_instruments()).write_csv(path)
-            doc = survey_analysis(str(path.resolve()), "model_test", args.wave or WAVE, synthetic=True,
-                                  missing=args.missing, max_missing_share=args.max_missing,
-                                  straightline=not args.no_straightline)
+            doc = _analysis()(str(path.resolve()), "model_test", args.wave or WAVE, synthetic=True,
+                              missing=args.missing, max_missing_share=args.max_missing,
+                              straightline=not args.no_straightline)
     else:
         if not args.location:
             raise SystemExit("pilotwatch survey: PATH is required (or use --demo)")
         if not args.wave:
             raise SystemExit("pilotwatch survey: --wave is required for a real export (e.g. --wave 2020)")
-        doc = survey_analysis(args.location, args.instrument, args.wave, body=args.body, missing=args.missing,
-                              max_missing_share=args.max_missing, straightline=not args.no_straightline,
-                              fmt=args.format)
+        doc = _analysis()(args.location, args.instrument, args.wave, body=args.body, missing=args.missing,
+                          max_missing_share=args.max_missing, straightline=not args.no_straightline,
+                          fmt=args.format)
     sys.stdout.write((survey.dumps(doc) if args.json else survey.as_text(doc)) + "\n")
     return 0
+
+
+def _analysis() -> Callable[..., dict[str, object]]:
+    """The Prefect flow when a Prefect server is configured (the run is recorded there), else the same
+    recipe called directly: an interactive command does not start a temporary server (10-20 s, and
+    the cause of failures on a busy machine) nor import Prefect (about 1.5 s)."""
+    from pilotwatch import settings
+
+    if settings.prefect_api_url():
+        from flows.survey import survey_analysis
+
+        return survey_analysis
+    from pilotwatch.survey import run
+
+    return run

@@ -6,14 +6,15 @@ import argparse
 import time
 
 
-def register(sub: argparse._SubParsersAction, fmt: type[argparse.HelpFormatter]) -> None:
-    p = sub.add_parser("synth", help="write synthetic data sets", formatter_class=fmt,
-                       description="Write synthetic data sets for demos, tests and benchmarks.",
-                       epilog="examples:\n  pilotwatch synth payroll --employees 100000 --years 2015-2024 --bodies 250 "
-                              "--seed 1 -o records.parquet\n  pilotwatch synth payroll --help")
+def register(p: argparse.ArgumentParser) -> None:
+    p.description = "Write synthetic data sets for demos, tests and benchmarks."
+    p.epilog = (
+        "examples:\n  pilotwatch synth payroll --employees 100000 --years 2015-2024 --bodies 250 "
+        "--seed 1 -o records.parquet\n  pilotwatch synth payroll --help"
+    )
     kinds = p.add_subparsers(dest="kind", metavar="KIND", required=True)
     pay = kinds.add_parser(
-        "payroll", help="employee-month payroll records (the payroll_records dataset)", formatter_class=fmt,
+        "payroll", help="employee-month payroll records (the payroll_records dataset)", formatter_class=p.formatter_class,
         description="One row per employee and month: N positions filled every month, so N x 12 x years rows. "
                     "The registry's pilot bodies come first, then synthetic bodies syn_c001.. (central) and "
                     "syn_l001.. (local), registered with synthetic = true when loaded. Pilot bodies' pay jumps "
