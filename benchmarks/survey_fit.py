@@ -2,6 +2,8 @@
 
     python -m benchmarks.survey_fit                 # N = 100, 1,000, 10,000; 3 repeats each
     python -m benchmarks.survey_fit --sizes 100 1000 --repeat 5
+    python -m benchmarks.survey_fit --emit python --sizes 1000 --repeat 5   # one JSON line per fit
+    python -m benchmarks.survey_fit --emit lavaan --sizes 1000 --repeat 5   # (what ``make bench`` runs)
 
 Not run in CI. Installs Debian's r-cran-lavaan with apt-get when Rscript or lavaan is missing (needs
 root; otherwise it says what to install). For each N it simulates Likert answers from the demo's
@@ -15,6 +17,7 @@ semopy's 1e-6: time, and the distance of the chi-square from lavaan's) and BLAS 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shutil
 import statistics
@@ -48,10 +51,81 @@ cat(sprintf("lavaan_version\t%s\n", as.character(packageVersion("lavaan"))))
 """
 
 
+EMIT_R = r"""
+suppressPackageStartupMessages(library(lavaan))
+args <- commandArgs(trailingOnly = TRUE)
+repeats <- as.integer(args[1])
+model <- paste(readLines(args[2]), collapse = "\n")
+d <- read.csv(args[3])
+fit <- sem(model, data = d)  # warm-up
+for (i in seq_len(repeats)) {
+  t <- system.time(sem(model, data = d))
+  cat(sprintf('{"cpu": %.6f, "wall": %.6f}\n', t[["user.self"]] + t[["sys.self"]], t[["elapsed"]]))
+}
+"""
+
+SURVEY_R = r"""
+suppressPackageStartupMessages({library(lavaan); library(jsonlite)})
+args <- commandArgs(trailingOnly = TRUE)
+raw <- read.csv(args[1], check.names = FALSE, encoding = "UTF-8")
+codes <- c("Полностью согласен" = 5, "Полностью согласна" = 5, "Согласен" = 4, "Согласна" = 4,
+           "Нейтрально или нет мнения" = 3, "Не согласен" = 2, "Не согласна" = 2,
+           "Полностью не согласен" = 1, "Полностью не согласна" = 1)
+constructs <- list(L = c("L1", "L2"), S = c("S1", "S2", "S3"), HC = paste0("HC", 1:5), O = c("O1", "O2", "O3"),
+                   R = c("R1", "R2", "R3"), ICS = c("ICS1", "ICS2"))
+items <- c(unlist(constructs), "CC")
+d <- as.data.frame(lapply(raw[items], function(x) unname(codes[as.character(x)])))
+d <- na.omit(d)
+alpha <- sapply(constructs, function(it) { x <- d[it]; k <- ncol(x)
+  k / (k - 1) * (1 - sum(apply(x, 2, var)) / var(rowSums(x))) })
+meas <- paste(sapply(names(constructs), function(c) paste(c, "=~", paste(constructs[[c]], collapse = " + "))),
+              collapse = "\n")
+f <- c("L", "S", "HC", "O", "R")
+structural <- paste(meas, paste("CC ~", paste0("a_", f, "*", f, collapse = " + ")),
+                    paste("ICS ~ b*CC +", paste0("c_", f, "*", f, collapse = " + ")),
+                    paste(combn(f, 2, function(p) paste(p, collapse = " ~~ ")), collapse = "\n"),
+                    paste0("tot_", f, " := c_", f, " + a_", f, "*b", collapse = "\n"), sep = "\n")
+idx <- c("chisq", "df", "pvalue", "cfi", "tli", "rmsea", "gfi", "agfi", "aic", "bic")
+cfa_fit <- cfa(meas, data = d)
+sem_fit <- sem(structural, data = d)
+cat(toJSON(list(alpha = as.list(alpha), fit = list(cfa = as.list(fitMeasures(cfa_fit, idx)),
+               sem = as.list(fitMeasures(sem_fit, idx))), estimates = parameterEstimates(sem_fit, standardized = TRUE)),
+           auto_unbox = TRUE, digits = NA))
+"""
+
+
+def write_survey_r(directory: Path) -> Path:
+    path = Path(directory) / "survey_model_test.R"
+    path.write_text(SURVEY_R, encoding="utf-8")
+    return path
+
+
+def emit(side: str, n: int, repeat: int, seed: int) -> None:
+    """Print one JSON line ``{"cpu", "wall"}`` per fit of the structural model at N = ``n``."""
+    ins = load_instruments().get("model_test")
+    spec = ModelSpec({k: c.items for k, c in ins.constructs.items()})
+    data = likert_sample(n, seed + n)
+    if side == "python":
+        fit(data, spec, "sem")  # warm-up
+        for _ in range(repeat):
+            c0, t0 = time.process_time(), time.perf_counter()
+            fit(data, spec, "sem")
+            print(json.dumps({"cpu": time.process_time() - c0, "wall": time.perf_counter() - t0}), flush=True)
+        return
+    with tempfile.TemporaryDirectory() as tmp:
+        csv, model, script = Path(tmp) / "d.csv", Path(tmp) / "m.lav", Path(tmp) / "emit.R"
+        data.to_csv(csv, index=False)
+        model.write_text(spec.sem() + "\n", encoding="utf-8")
+        script.write_text(EMIT_R, encoding="utf-8")
+        r = subprocess.run(["Rscript", str(script), str(repeat), str(model), str(csv)], capture_output=True,
+                           text=True, check=True)
+        sys.stdout.write(r.stdout)
+
+
 def have_lavaan() -> bool:
     if not shutil.which("Rscript"):
         return False
-    r = subprocess.run(["Rscript", "-e", "suppressPackageStartupMessages(library(lavaan))"],
+    r = subprocess.run(["Rscript", "-e", "suppressPackageStartupMessages({library(lavaan); library(jsonlite)})"],
                        capture_output=True, text=True)
     return r.returncode == 0
 
@@ -65,6 +139,8 @@ def install_lavaan() -> None:
     env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
     subprocess.run(["apt-get", "update", "-qq"], check=True, env=env)
     subprocess.run(["apt-get", "install", "-y", "-qq", "--no-install-recommends", "r-cran-lavaan"], check=True, env=env)
+    subprocess.run(["apt-get", "install", "-y", "-qq", "--no-install-recommends", "r-cran-jsonlite"], check=True,
+                   env=env)  # the end-to-end baseline writes JSON
     if not have_lavaan():
         sys.exit("r-cran-lavaan was installed but library(lavaan) still fails")
 
@@ -89,7 +165,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--sizes", type=int, nargs="+", default=[100, 1000, 10000])
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--emit", choices=["python", "lavaan"], help="only time one side; one JSON line per fit")
     args = ap.parse_args(argv)
+    if args.emit:
+        for n in args.sizes:
+            emit(args.emit, n, args.repeat, args.seed)
+        return 0
     install_lavaan()
     ins = load_instruments().get("model_test")
     spec = ModelSpec({k: c.items for k, c in ins.constructs.items()})

@@ -47,6 +47,11 @@ def reports_dir() -> Path:
     return Path(os.environ.get("PILOTWATCH_REPORTS_DIR", str(db_path().parent / "reports"))).expanduser().resolve()
 
 
+def bench_dir() -> Path:
+    """Where ``make bench`` writes its JSON (``PILOTWATCH_BENCH_DIR``; default beside the warehouse)."""
+    return Path(os.environ.get("PILOTWATCH_BENCH_DIR", str(db_path().parent / "bench"))).expanduser().resolve()
+
+
 # -- Prefect ----------------------------------------------------------------------------------
 
 #: Seconds a temporary ("ephemeral") Prefect server may take to start before a flow fails. Prefect's
