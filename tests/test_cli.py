@@ -69,3 +69,48 @@ def test_ingest_adhoc_file(published: Path, tmp_path: Path, capsys: pytest.Captu
     assert main(["query", "select value from mart.indicator_values where body_code='acsa' and year=2021 "
                           "and indicator='overall_effectiveness'", "--format", "json"]) == 0
     assert json.loads(capsys.readouterr().out) == [{"value": 86.1}]
+
+
+_IMPORTS_AFTER = """
+import sys
+from pilotwatch.cli import main
+try:
+    main(sys.argv[1:])
+except SystemExit:
+    pass
+heavy = ("polars", "pandas", "pydantic", "jinja2", "prefect", "semopy", "scipy", "great_expectations")
+print(sorted(m for m in sys.modules if m.startswith("pilotwatch.commands.") or m.split(".")[0] in heavy))
+"""
+
+
+@pytest.mark.parametrize(("argv", "allowed"), [
+    (["--help"], set()),
+    (["query", "select 1"], {"pilotwatch.commands.query"}),
+    (["query", "--help"], {"pilotwatch.commands.query"}),
+])
+def test_a_command_imports_only_what_it_runs(seeded_db: Path, argv: list[str], allowed: set[str]) -> None:
+    import os
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parent.parent
+    env = dict(os.environ, PYTHONPATH=str(root))
+    r = subprocess.run([sys.executable, "-c", _IMPORTS_AFTER, *argv], env=env, capture_output=True, text=True,
+                       check=True)
+    imported = set(eval(r.stdout.strip().splitlines()[-1]))  # noqa: S307 - our own printed list
+    assert imported == allowed, imported
+
+
+def test_survey_without_a_prefect_server_does_not_import_prefect(seeded_db: Path, tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parent.parent
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_API")}
+    env["PYTHONPATH"] = str(root)
+    r = subprocess.run([sys.executable, "-c", _IMPORTS_AFTER, "survey", "model_test", "--demo", "--json"], env=env,
+                       capture_output=True, text=True, check=True)
+    imported = r.stdout.strip().splitlines()[-1]
+    assert '"instrument": "model_test"' in r.stdout
+    assert "'prefect'" not in imported and "'semopy'" not in imported, imported

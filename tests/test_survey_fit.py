@@ -162,3 +162,13 @@ def test_listwise_is_the_default_and_pairwise_is_refused(hs):
     assert r.fit["chisq"] == pytest.approx(r2.fit["chisq"])
     with pytest.raises(ValueError, match="never pairwise"):
         fit(x, HS, "cfa", missing="pairwise")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("df", [1, 2, 3, 24, 57, 132, 133])
+def test_chi_square_p_value_series_agrees_with_scipy(df):
+    from scipy.stats import chi2
+
+    from transforms.survey_fit import chi2_sf
+
+    for x in (0.01, 1.0, df * 0.5, float(df), df * 1.5, 85.3055, 300.0, 1200.0):
+        assert chi2_sf(x, df) == pytest.approx(float(chi2.sf(x, df)), rel=1e-10, abs=1e-300), x

@@ -33,10 +33,17 @@ def _age_days(ts: Any) -> float | None:
 
 
 def _fresh_days() -> float:
-    """The freshness limit is the warehouse checks' one (data/expectations/warehouse.yaml), not a second copy."""
-    from pilotwatch import checks
+    """The freshness limit is the warehouse checks' one (data/expectations/warehouse.yaml), not a second copy.
 
-    return next((c.max_age_days for c in checks.load_spec().checks if c.expect == "fresh" and c.max_age_days), 400.0)
+    Read with yaml alone: importing ``pilotwatch.checks`` (pydantic models of the whole spec) to get
+    this one number made ``pilotwatch status`` start twice as slowly as a plain DuckDB query."""
+    import yaml
+
+    from pilotwatch import DATA_DIR
+
+    spec = yaml.safe_load((DATA_DIR / "expectations" / "warehouse.yaml").read_text(encoding="utf-8"))
+    return next((float(c["max_age_days"]) for c in spec.get("checks", [])
+                 if c.get("expect") == "fresh" and c.get("max_age_days")), 400.0)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -1,0 +1,69 @@
+"""Commands complete on a busy machine (issue 13): ``survey``, ``ingest`` and ``analyse`` as fresh
+processes, with no Prefect server configured, while CPU burners keep both cores busy.
+
+Prefect's own default gave its temporary server 20 s to start; with the load average above about 20
+every flow command failed with "Timed out while attempting to connect to ephemeral Prefect API
+server". pilotwatch now allows ``settings.DEFAULT_PREFECT_STARTUP_TIMEOUT_S``, runs the survey
+without a temporary server, and switches Prefect's telemetry off (no "Failed to send telemetry").
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+#: Three spinning processes for at most this long each (they also exit on their own).
+BURN_S = 60
+BURNERS = 3
+
+
+@pytest.fixture
+def cpu_burners() -> Iterator[list[subprocess.Popen]]:
+    """Bounded CPU load: BURNERS processes spinning for at most BURN_S seconds, killed in teardown."""
+    spin = f"import time\nend = time.monotonic() + {BURN_S}\nwhile time.monotonic() < end:\n    pass\n"
+    procs = [subprocess.Popen([sys.executable, "-c", spin]) for _ in range(BURNERS)]
+    try:
+        yield procs
+    finally:
+        for p in procs:
+            p.kill()
+            p.wait()
+
+
+@pytest.mark.slow
+def test_survey_ingest_and_analyse_complete_under_cpu_load(bundled_warehouse: Path, tmp_path: Path,
+                                                           cpu_burners: list[subprocess.Popen]) -> None:
+    db = tmp_path / "wh" / "pilotwatch.duckdb"
+    db.parent.mkdir()
+    shutil.copyfile(bundled_warehouse, db)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
+    env.update(PILOTWATCH_DB=str(db), PREFECT_HOME=str(tmp_path / "prefect"), PYTHONPATH=str(ROOT))
+    csv = tmp_path / "acsa_2021.csv"
+    csv.write_text("body;year;indicator;value\nACSA;2021;goal_achievement;96\n", encoding="utf-8")
+    cli = [sys.executable, "-m", "pilotwatch.cli"]
+    commands = {
+        "survey": cli + ["survey", "model_test", "--demo", "--json"],
+        "ingest": cli + ["ingest", "evaluation_center", str(csv), "--year", "2021"],
+        "analyse": cli + ["analyse"],
+    }
+    assert all(p.poll() is None for p in cpu_burners), "the burners must be running while the commands start"
+    started = time.monotonic()
+    procs = {name: subprocess.Popen(cmd, env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                    text=True) for name, cmd in commands.items()}
+    outputs = {name: p.communicate(timeout=600) for name, p in procs.items()}
+    for name, p in procs.items():
+        out, err = outputs[name]
+        assert p.returncode == 0, f"pilotwatch {name} failed under load:\n{err[-2000:]}"
+        assert "Timed out while attempting to connect" not in err
+        assert "Failed to send telemetry" not in err, f"pilotwatch {name} tried to send telemetry"
+    assert '"instrument": "model_test"' in outputs["survey"][0]
+    assert "loaded" in outputs["ingest"][0]
+    assert time.monotonic() - started < 600
