@@ -1,4 +1,8 @@
-"""Shared fixtures: a private warehouse file per test and one Prefect test server per session."""
+"""Shared fixtures: a private warehouse file per test and one Prefect test server per session.
+
+``make test`` runs two pytest-xdist workers: each is its own process with its own Prefect home (by
+pid, below), its own temporary Prefect server and its own ``bundled_warehouse`` (session fixtures are
+per worker), and every test writes only under its own ``tmp_path``."""
 
 from __future__ import annotations
 
@@ -8,12 +12,14 @@ from pathlib import Path
 
 import pytest
 
+from pilotwatch import settings
+
 # Prefect must not touch ~/.prefect of the machine running the tests.
 _PREFECT_HOME = Path(os.environ.get("PYTEST_PREFECT_HOME", "/tmp/pilotwatch-test-prefect-home")) / str(os.getpid())
 _PREFECT_HOME.mkdir(parents=True, exist_ok=True)
 os.environ.setdefault("PREFECT_HOME", str(_PREFECT_HOME))
 os.environ.setdefault("PREFECT_LOGGING_TO_API_ENABLED", "false")
-os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+settings.apply_prefect_defaults()  # telemetry off, the start-up timeout: before anything imports Prefect
 # Tests must never page a real team: drop the monitoring overrides and the channel settings that
 # data/monitoring.yaml reads (its webhook and email channels are optional, so they stay silent).
 for _var in ("PILOTWATCH_MONITORING", "PILOTWATCH_ALERTS_WEBHOOK_URL", "PILOTWATCH_SMTP_HOST", "PILOTWATCH_SMTP_PORT"):
@@ -22,10 +28,11 @@ for _var in ("PILOTWATCH_MONITORING", "PILOTWATCH_ALERTS_WEBHOOK_URL", "PILOTWAT
 
 @pytest.fixture(scope="session")
 def prefect_server() -> Iterator[None]:
-    """One temporary Prefect API for the whole session (a real server, started once)."""
+    """One temporary Prefect API for the whole session (a real server, started once per xdist worker),
+    given as long to start as the commands give theirs (``settings.prefect_startup_timeout_s``)."""
     from prefect.testing.utilities import prefect_test_harness
 
-    with prefect_test_harness(server_startup_timeout=120):
+    with prefect_test_harness(server_startup_timeout=settings.prefect_startup_timeout_s()):
         yield
 
 
