@@ -56,7 +56,7 @@ def test_survey_ingest_and_analyse_complete_under_cpu_load(bundled_warehouse: Pa
     assert all(p.poll() is None for p in cpu_burners), "the burners must be running while the commands start"
     procs = {name: subprocess.Popen(cmd, env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                     text=True) for name, cmd in commands.items()}
-    # generous: at a load average of 25 (a shared machine) the three took 600 s together; idle, about 40 s
+    # generous: at a load average of 25 (a shared machine, 2026-11-30) the three took 600 s together
     outputs = {name: p.communicate(timeout=1200) for name, p in procs.items()}
     for name, p in procs.items():
         out, err = outputs[name]
