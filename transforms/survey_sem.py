@@ -192,9 +192,11 @@ def expected_hessian(inv: np.ndarray, d: np.ndarray) -> np.ndarray:
 
 
 def _objective(s_obs: np.ndarray, sigma: np.ndarray, logdet_s: float) -> tuple[float, np.ndarray] | None:
-    sign, logdet = np.linalg.slogdet(sigma)
-    if sign <= 0:
+    try:  # Cholesky, not the sign of the determinant: two negative eigenvalues have a positive product
+        chol = np.linalg.cholesky(sigma)
+    except np.linalg.LinAlgError:
         return None
+    logdet = 2 * float(np.log(np.diag(chol)).sum())
     inv = np.linalg.inv(sigma)
     return float(logdet + np.trace(s_obs @ inv) - logdet_s - len(s_obs)), inv
 
