@@ -19,14 +19,17 @@ run: $(STAMP)
 	$(BIN)/pilotwatch refresh
 	$(BIN)/pilotwatch survey model_test --demo
 
-## Run the test suite (CI calls exactly this), on two worker processes (pytest-xdist): CI has two cores.
-## Each worker has its own Prefect home, temporary Prefect server and bundled warehouse (tests/conftest.py).
+## Run the import contracts (pyproject.toml [tool.importlinter]), then the test suite (CI calls exactly
+## this), on two worker processes (pytest-xdist): CI has two cores. Each worker has its own Prefect home,
+## temporary Prefect server and bundled warehouse (tests/conftest.py).
 TEST_WORKERS ?= 2
 test: $(STAMP)
+	$(BIN)/lint-imports
 	$(BIN)/python -m pytest -q -n $(TEST_WORKERS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 
 ## Every benchmark against its baseline in one table (also written as JSON under var/bench/ beside the
 ## warehouse); `make bench BENCH_ARGS="--only query,help"` runs some, `--quick` checks they run.

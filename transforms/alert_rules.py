@@ -25,7 +25,7 @@ from typing import Any
 
 import polars as pl
 
-from pilotwatch.alerts.config import (
+from transforms.alerts.rule_config import (
     BehindTarget,
     Escalation,
     FactorFlipped,

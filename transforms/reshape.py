@@ -7,9 +7,49 @@ what comes from the catalogue's ``columns`` and ``layout``, never from code.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+from typing import Protocol
+
 import polars as pl
 
-from pilotwatch.catalogue import Source
+
+class LayoutColumns(Protocol):
+    """Which header holds what (``pilotwatch.catalogue.Columns`` satisfies it)."""
+
+    @property
+    def year(self) -> str | None: ...
+    @property
+    def indicator(self) -> str | None: ...
+    @property
+    def body(self) -> str | None: ...
+    @property
+    def value(self) -> str | None: ...
+    @property
+    def unit(self) -> str | None: ...
+    @property
+    def bodies(self) -> Mapping[str, str]: ...
+    @property
+    def indicators(self) -> Mapping[str, str]: ...
+
+
+class Layout(Protocol):
+    """The part of a catalogue source that says how its table is shaped.
+
+    A structural type, so this pure module need not import the catalogue (``pilotwatch``): any
+    object with these attributes, ``pilotwatch.catalogue.Source`` first of all, can be reshaped.
+    """
+
+    @property
+    def layout(self) -> str: ...
+    @property
+    def columns(self) -> LayoutColumns: ...
+    @property
+    def fill_down(self) -> Sequence[str]: ...
+    @property
+    def year(self) -> int | None: ...
+    @property
+    def body(self) -> str | None: ...
+
 
 LONG_COLUMNS = ["_row", "_column", "body_label", "year_text", "indicator_label", "value_text", "unit_text"]
 
@@ -33,7 +73,7 @@ def _const_or_col(frame: pl.DataFrame, col: str | None, const: object, name: str
     return pl.lit(None if const is None else str(const), dtype=pl.String).alias(name)
 
 
-def value_columns(frame: pl.DataFrame, source: Source) -> dict[str, str]:
+def value_columns(frame: pl.DataFrame, source: Layout) -> dict[str, str]:
     """Wide layouts: header -> body (``wide_bodies``) or indicator (``wide_indicators``) label.
 
     The catalogue's mapping when it has one; otherwise every column that is not mapped to a role,
@@ -47,7 +87,7 @@ def value_columns(frame: pl.DataFrame, source: Source) -> dict[str, str]:
     return {h: h for h in frame.columns if h not in skip}
 
 
-def _unit_column(frame: pl.DataFrame, source: Source) -> str | None:
+def _unit_column(frame: pl.DataFrame, source: Layout) -> str | None:
     """The unit column: the mapped one, or a column the reader recognised as ``unit``."""
     return source.columns.unit or ("unit" if "unit" in frame.columns else None)
 
@@ -62,7 +102,7 @@ def _with_header_units(long: pl.DataFrame, units: dict[str, str] | None) -> pl.D
             .with_columns(unit_text=pl.coalesce(pl.col("unit_text"), pl.col("_unit"))).drop("_unit"))
 
 
-def to_long(frame: pl.DataFrame, source: Source, units: dict[str, str] | None = None) -> pl.DataFrame:
+def to_long(frame: pl.DataFrame, source: Layout, units: dict[str, str] | None = None) -> pl.DataFrame:
     """Reshape a read table into long rows according to the source's layout.
 
     ``units`` (column -> unit text, from a units row or the header, see ``ReadTable.units``) fills

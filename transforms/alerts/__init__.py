@@ -1,0 +1,1 @@
+"""The alerts domain's pure part: rule parameters and rules (frames in, observations out)."""
