@@ -14,7 +14,6 @@ the warehouse, and no rule is written in both.
 from __future__ import annotations
 
 import logging
-import os
 import shutil
 import tempfile
 from collections.abc import Iterator
@@ -195,17 +194,14 @@ def _quiet_gx() -> Iterator[None]:
     """great-expectations' per-metric progress bars and INFO chatter would drown the refresh log."""
     names = ["great_expectations"]
     levels = {n: logging.getLogger(n).level for n in names}
-    old = os.environ.get("GX_ANALYTICS_ENABLED")
-    os.environ["GX_ANALYTICS_ENABLED"] = "false"
     for n in names:
         logging.getLogger(n).setLevel(logging.WARNING)
     try:
-        yield
+        with settings.gx_analytics_disabled():
+            yield
     finally:
         for n, lvl in levels.items():
             logging.getLogger(n).setLevel(lvl)
-        if old is None:
-            os.environ.pop("GX_ANALYTICS_ENABLED", None)
 
 
 def _clear_docs(docs_dir: Path) -> None:

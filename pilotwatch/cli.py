@@ -53,7 +53,7 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
         prog="pilotwatch",
         description="Monitor Kazakhstan's pay-by-results pilot: load yearly indicators, analyse, alert.",
         formatter_class=_Formatter,
-        epilog="Warehouse: $PILOTWATCH_DB (default warehouse/pilotwatch.duckdb). See README.md.",
+        epilog="Warehouse: $PILOTWATCH_DB (default $PILOTWATCH_HOME/pilotwatch.duckdb, var/ in the checkout). See README.md.",
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)

@@ -14,9 +14,10 @@ from __future__ import annotations
 import os
 import signal
 
+from pilotwatch import settings
+
 
 def failpoint(name: str) -> None:
     """Die with SIGKILL here if ``name`` is listed in ``PILOTWATCH_FAILPOINTS``."""
-    wanted = os.environ.get("PILOTWATCH_FAILPOINTS")
-    if wanted and name in {p.strip() for p in wanted.split(",")}:
+    if name in settings.failpoints():
         os.kill(os.getpid(), signal.SIGKILL)

@@ -1,30 +1,61 @@
 """Settings that come from the environment, in one place.
 
-Paths and secrets never live in the repository: the warehouse path, the catalogue and the lock
-timeout are read here, so every flow, CLI command and test agrees on them.
+Paths and secrets never live in the repository: every environment variable pilotwatch reads is read
+here (and only here), through a typed accessor, so every flow, CLI command and test agrees on them
+and a reader finds them all in one file. Runtime output (the warehouse, its lock and working copies,
+Data Docs, reports, file alerts) goes to one data directory, ``PILOTWATCH_HOME`` (default ``var/`` in
+the checkout, ignored by git), never into a source folder.
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from pilotwatch import DATA_DIR, PROJECT_ROOT
 
-DEFAULT_DB = PROJECT_ROOT / "warehouse" / "pilotwatch.duckdb"
+DEFAULT_HOME = PROJECT_ROOT / "var"
 DEFAULT_CATALOGUE = DATA_DIR / "catalogue.yaml"
+DEFAULT_MONITORING = DATA_DIR / "monitoring.yaml"
+DEFAULT_SURVEY_ITEMS = DATA_DIR / "reference" / "survey_items.yaml"
+
+
+def _path(name: str, default: str | os.PathLike[str]) -> Path:
+    return Path(os.environ.get(name) or str(default)).expanduser().resolve()
+
+
+def _path_or_override(override: str | os.PathLike[str] | None, name: str, default: Path) -> Path:
+    """An explicit argument, else the environment variable ``name``, else ``default``."""
+    if override:
+        return Path(override).expanduser().resolve()
+    return _path(name, default)
+
+
+def home() -> Path:
+    """The data directory all runtime output goes to (``PILOTWATCH_HOME``; default ``var/`` in the checkout)."""
+    return _path("PILOTWATCH_HOME", DEFAULT_HOME)
 
 
 def db_path() -> Path:
-    """The published warehouse file (``PILOTWATCH_DB`` overrides the default)."""
-    return Path(os.environ.get("PILOTWATCH_DB", str(DEFAULT_DB))).expanduser().resolve()
+    """The published warehouse file (``PILOTWATCH_DB`` overrides ``$PILOTWATCH_HOME/pilotwatch.duckdb``)."""
+    return _path("PILOTWATCH_DB", home() / "pilotwatch.duckdb")
 
 
 def catalogue_path(override: str | os.PathLike[str] | None = None) -> Path:
     """The source catalogue: an explicit argument, else ``PILOTWATCH_CATALOGUE``, else the bundled one."""
-    if override:
-        return Path(override).expanduser().resolve()
-    return Path(os.environ.get("PILOTWATCH_CATALOGUE", str(DEFAULT_CATALOGUE))).expanduser().resolve()
+    return _path_or_override(override, "PILOTWATCH_CATALOGUE", DEFAULT_CATALOGUE)
+
+
+def monitoring_path(override: str | os.PathLike[str] | None = None) -> Path:
+    """The alerts configuration: an explicit argument, else ``PILOTWATCH_MONITORING``, else the bundled one."""
+    return _path_or_override(override, "PILOTWATCH_MONITORING", DEFAULT_MONITORING)
+
+
+def survey_items_path(override: str | os.PathLike[str] | None = None) -> Path:
+    """The survey instruments: an explicit argument, else ``PILOTWATCH_SURVEY_ITEMS``, else the bundled file."""
+    return _path_or_override(override, "PILOTWATCH_SURVEY_ITEMS", DEFAULT_SURVEY_ITEMS)
 
 
 def lock_timeout_s() -> float:
@@ -39,17 +70,17 @@ def timezone() -> str:
 
 def docs_dir() -> Path:
     """Where the great-expectations Data Docs are built (``PILOTWATCH_DOCS_DIR``; default beside the warehouse)."""
-    return Path(os.environ.get("PILOTWATCH_DOCS_DIR", str(db_path().parent / "data_docs"))).expanduser().resolve()
+    return _path("PILOTWATCH_DOCS_DIR", db_path().parent / "data_docs")
 
 
 def reports_dir() -> Path:
     """Where ``pilotwatch report`` writes (``PILOTWATCH_REPORTS_DIR``; default beside the warehouse)."""
-    return Path(os.environ.get("PILOTWATCH_REPORTS_DIR", str(db_path().parent / "reports"))).expanduser().resolve()
+    return _path("PILOTWATCH_REPORTS_DIR", db_path().parent / "reports")
 
 
 def bench_dir() -> Path:
     """Where ``make bench`` writes its JSON (``PILOTWATCH_BENCH_DIR``; default beside the warehouse)."""
-    return Path(os.environ.get("PILOTWATCH_BENCH_DIR", str(db_path().parent / "bench"))).expanduser().resolve()
+    return _path("PILOTWATCH_BENCH_DIR", db_path().parent / "bench")
 
 
 # -- Prefect ----------------------------------------------------------------------------------
@@ -82,3 +113,48 @@ def apply_prefect_defaults() -> None:
     ``prefect_startup_timeout_s``. A value the operator set for Prefect itself is kept."""
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", str(prefect_startup_timeout_s()))
+
+
+
+def survey_threads() -> int:
+    """BLAS/OpenMP threads for one survey model fit (``PILOTWATCH_SURVEY_THREADS``, default 1).
+
+    One by default: a second thread costs more than it saves
+    (the model's matrices are 20 x 20; see ``benchmarks/survey_fit.py`` and ``docs/surveys.md``).
+    """
+    return int(os.environ.get("PILOTWATCH_SURVEY_THREADS", "1"))
+
+
+def failpoints() -> frozenset[str]:
+    """The crash points armed by ``PILOTWATCH_FAILPOINTS`` (comma-separated; empty in production)."""
+    wanted = os.environ.get("PILOTWATCH_FAILPOINTS")
+    return frozenset(p.strip() for p in wanted.split(",")) if wanted else frozenset()
+
+
+def named_value(env: str | None) -> str | None:
+    """The value of the environment variable a configuration file *names* (an API key, a webhook URL).
+
+    Configuration never holds such values, only the variable's name (``api_key_env``, ``url_env``);
+    None when no name is given or the variable is unset or blank.
+    """
+    if not env:
+        return None
+    value = os.environ.get(env, "")
+    return value if value.strip() else None
+
+
+@contextmanager
+def gx_analytics_disabled() -> Iterator[None]:
+    """Run a block with great-expectations' usage analytics off (it reads ``GX_ANALYTICS_ENABLED``).
+
+    The checks run offline and must not phone home; the previous value is restored afterwards.
+    """
+    old = os.environ.get("GX_ANALYTICS_ENABLED")
+    os.environ["GX_ANALYTICS_ENABLED"] = "false"
+    try:
+        yield
+    finally:
+        if old is None:
+            os.environ.pop("GX_ANALYTICS_ENABLED", None)
+        else:
+            os.environ["GX_ANALYTICS_ENABLED"] = old

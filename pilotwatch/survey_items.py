@@ -8,10 +8,10 @@ from pathlib import Path
 
 import yaml
 
-from pilotwatch import DATA_DIR
+from pilotwatch import settings
 from transforms.survey_spec import Instruments
 
-ITEMS_PATH = DATA_DIR / "reference" / "survey_items.yaml"
+ITEMS_PATH = settings.DEFAULT_SURVEY_ITEMS
 
 
 class SurveyItemsError(ValueError):
@@ -30,4 +30,4 @@ def _load(path: str) -> Instruments:
 
 def load_instruments(path: str | os.PathLike[str] | None = None) -> Instruments:
     """The instruments (``PILOTWATCH_SURVEY_ITEMS`` overrides the bundled file)."""
-    return _load(str(Path(path or os.environ.get("PILOTWATCH_SURVEY_ITEMS", str(ITEMS_PATH))).resolve()))
+    return _load(str(settings.survey_items_path(path)))

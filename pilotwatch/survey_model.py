@@ -34,7 +34,6 @@ from __future__ import annotations
 import contextlib
 import logging
 import math
-import os
 import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -43,6 +42,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from pilotwatch import settings
 from transforms import survey_sem
 from transforms.survey_fit import fit_indices, fit_indices_fiml
 from transforms.survey_spec import FACTORS, MEDIATOR, OUTCOME
@@ -57,7 +57,7 @@ Missing = Literal["listwise", "fiml"]
 
 
 def blas_threads() -> int:
-    return int(os.environ.get("PILOTWATCH_SURVEY_THREADS", "1"))
+    return settings.survey_threads()
 
 
 @contextlib.contextmanager

@@ -17,7 +17,7 @@ import polars as pl
 import yaml
 from pydantic import ConfigDict, Field, model_validator
 
-from pilotwatch import DATA_DIR
+from pilotwatch import DATA_DIR, settings
 from transforms.alerts.rule_config import (  # noqa: F401  (re-exported: the rules are part of this file's schema)
     RULES,
     SEVERITIES,
@@ -34,7 +34,7 @@ from transforms.alerts.rule_config import (  # noqa: F401  (re-exported: the rul
     VerdictChanged,
 )
 
-DEFAULT_MONITORING = DATA_DIR / "monitoring.yaml"
+DEFAULT_MONITORING = settings.DEFAULT_MONITORING
 
 #: Environment variable names: upper case, digits, underscores (a URL or a password never matches).
 ENV_NAME = r"^[A-Z_][A-Z0-9_]{0,127}$"
@@ -44,9 +44,7 @@ BLOCK_NAME = r"^[a-z0-9][a-z0-9-]{0,127}$"
 
 def monitoring_path(override: str | os.PathLike[str] | None = None) -> Path:
     """The monitoring file: an explicit argument, else ``PILOTWATCH_MONITORING``, else the bundled one."""
-    if override:
-        return Path(override).expanduser().resolve()
-    return Path(os.environ.get("PILOTWATCH_MONITORING", str(DEFAULT_MONITORING))).expanduser().resolve()
+    return settings.monitoring_path(override)
 
 
 # ---------------------------------------------------------------- channels

@@ -11,12 +11,12 @@ the redactor is installed as a filter on that logger too.
 from __future__ import annotations
 
 import logging
-import os
 import threading
 from urllib.parse import quote, quote_plus, urlsplit
 
 from pydantic import SecretStr
 
+from pilotwatch import settings
 from pilotwatch.alerts.config import SecretRef
 
 
@@ -90,8 +90,8 @@ def resolve(ref: SecretRef, secret: bool = True) -> SecretStr:
     user name from the environment): they stay readable in messages.
     """
     if ref.env:
-        value = os.environ.get(ref.env, "")
-        if not value.strip():
+        value = settings.named_value(ref.env) or ""
+        if not value:
             raise SecretMissing(f"environment variable {ref.env} is not set")
     else:
         assert ref.secret

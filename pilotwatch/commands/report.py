@@ -17,7 +17,7 @@ def register(p: argparse.ArgumentParser) -> None:
         "warehouse read-only."
     )
     p.epilog = (
-        "examples:\n  pilotwatch report acsa                 # warehouse/reports/acsa.html\n"
+        "examples:\n  pilotwatch report acsa                 # var/reports/acsa.html\n"
         "  pilotwatch report --all                # every pilot body + index.html\n"
         "  pilotwatch report astana --format md --out /tmp/reports\n"
         "  pilotwatch report --all --config thesis"

@@ -24,6 +24,7 @@ from urllib.parse import parse_qsl, quote, quote_plus, urlencode, urlsplit, urlu
 
 import requests
 
+from pilotwatch import settings
 from pilotwatch.catalogue import Catalogue, HttpOptions, Source
 
 __all__ = ["Fetched", "SourceError", "fetch", "fetch_to_path", "safe_uri", "source_uri"]
@@ -208,8 +209,7 @@ class _HttpFetch:
         self.url = source.url
         self.uri = safe_uri(catalogue.location(source))
         self.previous = previous or {}
-        env = self.opts.api_key_env
-        self.key: str | None = os.environ.get(env) or None if env else None
+        self.key: str | None = settings.named_value(self.opts.api_key_env)
 
     # -- messages -------------------------------------------------------------------------
 
