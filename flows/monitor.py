@@ -24,7 +24,7 @@ from pilotwatch.alerts.config import MonitoringConfig, load_config
 
 @task(name="evaluate-rules", cache_policy=NO_CACHE)
 def evaluate_rules(cfg: MonitoringConfig, as_of: date, run_id: str) -> engine.Evaluation:
-    started = store.now()
+    started = warehouse.utc_now()
     with warehouse.writer("monitor") as con:
         ev = engine.evaluate(con, cfg, as_of, run_id)
         store.record_run(con, run_id, as_of=as_of, config=cfg.source, started_at=started, notes=ev.notes,
@@ -34,7 +34,7 @@ def evaluate_rules(cfg: MonitoringConfig, as_of: date, run_id: str) -> engine.Ev
 
 @task(name="deliver-alerts", cache_policy=NO_CACHE)
 def deliver_pending(cfg: MonitoringConfig, as_of: date, run_id: str) -> engine.Delivery:
-    started = store.now()
+    started = warehouse.utc_now()
     with warehouse.writer("monitor") as con:
         dl = engine.deliver(con, cfg, run_id)
         store.record_run(con, run_id, as_of=as_of, config=cfg.source, started_at=started, notes=dl.notes,

@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import uuid
 from dataclasses import dataclass, fields
-from datetime import UTC, datetime
 
 import duckdb
 import polars as pl
@@ -22,7 +21,7 @@ from transforms import effects as effects_t
 from transforms import grades as grades_t
 from transforms import verdicts as verdicts_t
 from transforms.windows import pilot_windows, select_basis
-from warehouse import frame, replace_rows, sql
+from warehouse import frame, replace_rows, sql, transaction, utc_now
 
 
 class AnalysisInputError(ValueError):
@@ -140,9 +139,6 @@ def compute(inputs: Inputs, cfg: AnalysisConfig) -> Results:
     )
 
 
-def _now() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
-
 
 def start_run(con: duckdb.DuckDBPyConnection, cfg: AnalysisConfig, flow_run_id: str | None = None) -> str:
     """Record a run as ``running``; a run that fails stays recorded with its error."""
@@ -150,21 +146,20 @@ def start_run(con: duckdb.DuckDBPyConnection, cfg: AnalysisConfig, flow_run_id: 
     con.execute(
         "INSERT INTO meta.analysis_runs (run_id, config, parameters, load_ids, inflation_series, flow_run_id, "
         "started_at, status) VALUES (?, ?, ?, ?, ?, ?, ?, 'running')",
-        [run_id, cfg.name, json.dumps(cfg.parameters()), [], cfg.inflation.series, flow_run_id, _now()],
+        [run_id, cfg.name, json.dumps(cfg.parameters()), [], cfg.inflation.series, flow_run_id, utc_now()],
     )
     return run_id
 
 
 def fail_run(con: duckdb.DuckDBPyConnection, run_id: str, message: str) -> None:
     con.execute("UPDATE meta.analysis_runs SET status = 'failed', finished_at = ?, message = ? WHERE run_id = ?",
-                [_now(), message[:2000], run_id])
+                [utc_now(), message[:2000], run_id])
 
 
 def store(con: duckdb.DuckDBPyConnection, run_id: str, cfg: AnalysisConfig, results: Results) -> dict[str, int]:
     """Write every results frame under ``run_id`` and mark the run ``ok`` (one transaction)."""
     counts: dict[str, int] = {}
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(con):
         for f in fields(Results):
             if f.name not in TABLES:
                 continue
@@ -176,12 +171,8 @@ def store(con: duckdb.DuckDBPyConnection, run_id: str, cfg: AnalysisConfig, resu
             counts[f.name] = replace_rows(con, TABLES[f.name], df, key=["run_id"])
         con.execute(
             "UPDATE meta.analysis_runs SET status = 'ok', finished_at = ?, load_ids = ?, row_counts = ? WHERE run_id = ?",
-            [_now(), results.load_ids, json.dumps(counts), run_id],
+            [utc_now(), results.load_ids, json.dumps(counts), run_id],
         )
-        con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
-        raise
     return counts
 
 

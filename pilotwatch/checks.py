@@ -19,7 +19,7 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
@@ -141,12 +141,9 @@ class WarehouseChecksFailed(RuntimeError):
         super().__init__(head + "\n" + outcome.text())
 
 
-def _now() -> datetime:
-    return datetime.now(UTC)
-
 
 def _this_year() -> int:
-    return _now().astimezone(ZoneInfo(settings.timezone())).year
+    return datetime.now(ZoneInfo(settings.timezone())).year
 
 
 def _expectation(con: duckdb.DuckDBPyConnection, c: Check) -> Any:
@@ -173,7 +170,7 @@ def _expectation(con: duckdb.DuckDBPyConnection, c: Check) -> Any:
         hi = c.max if c.max_years_from_now is None else _this_year() + c.max_years_from_now
         return gxe.ExpectColumnValuesToBeBetween(column=c.column, min_value=lo, max_value=hi, **kw)
     assert c.max_age_days is not None  # fresh
-    oldest_ok = (_now() - timedelta(days=c.max_age_days)).replace(tzinfo=None)
+    oldest_ok = warehouse.utc_now() - timedelta(days=c.max_age_days)
     return gxe.ExpectColumnMinToBeBetween(column=c.column, min_value=oldest_ok, **kw)
 
 
@@ -316,7 +313,7 @@ def _write_summary(docs_dir: Path, outcome: Outcome, results: list[tuple[Failure
         "td,th{border:1px solid #ddd;padding:4px 8px;text-align:left;vertical-align:top}th{background:#f3f3f3}"
         "tr.failed td{background:#fdecea}tr.warning td{background:#fff8e1}code{font-size:12px}</style></head><body>"
         f"<h1>pilotwatch warehouse checks</h1><p>{head} · checkpoint <code>{CHECKPOINT}</code> · "
-        f"{_now():%Y-%m-%d %H:%M} UTC · rules: <code>data/expectations/warehouse.yaml</code> · "
+        f"{warehouse.utc_now():%Y-%m-%d %H:%M} UTC · rules: <code>data/expectations/warehouse.yaml</code> · "
         '<a href="index.html">great-expectations Data Docs</a></p>'
         "<table><thead><tr><th>relation</th><th>expectation</th><th>result</th><th>detail</th></tr></thead><tbody>"
         + "".join(rows) + "</tbody></table></body></html>",

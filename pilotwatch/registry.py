@@ -13,7 +13,7 @@ import duckdb
 import polars as pl
 
 from pilotwatch import DATA_DIR
-from warehouse import frame, one, replace_rows, sql
+from warehouse import frame, one, replace_rows, sql, transaction
 
 REFERENCE_DIR = DATA_DIR / "reference"
 
@@ -72,17 +72,12 @@ def seed(con: duckdb.DuckDBPyConnection, directory: Path = REFERENCE_DIR) -> dic
     labels = ref["labels"].with_columns(
         label_norm=pl.col("label").map_elements(normalize_label, return_dtype=pl.String)
     ).select("label_norm", "label", "indicator")
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(con):
         for table, frame in (("core.bodies", ref["bodies"]), ("core.body_aliases", aliases),
                              ("core.indicators", ref["indicators"]), ("core.indicator_labels", labels)):
             # synthetic bodies (registered by loading synthetic payroll records) are not in the files: keep them
             con.execute(f"DELETE FROM {table}" + (" WHERE NOT synthetic" if table == "core.bodies" else ""))
             replace_rows(con, table, frame, key=list(frame.columns)[:1])
-        con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
-        raise
     return {k: v.height for k, v in ref.items()}
 
 

@@ -14,7 +14,7 @@ import json
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 
 import duckdb
@@ -49,7 +49,7 @@ from transforms.survey_mapping import Coded, code_answers, locate_header
 from transforms.survey_reliability import reliability
 from transforms.survey_screening import ScreeningRules, screen
 from transforms.survey_spec import Instrument, Instruments
-from warehouse import frame, one, replace_rows
+from warehouse import frame, one, replace_rows, transaction, utc_now
 
 SCHEMAS = {"model_test": SurveyModelTest, "employees": SurveyEmployees, "citizens": SurveyCitizens}
 #: Closed questions of the citizens' survey asked of everyone (Q9 only follows a "yes" to Q8).
@@ -281,9 +281,6 @@ def run(
 # -- persistence ------------------------------------------------------------------------------
 
 
-def _now() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
-
 
 def registry(con: duckdb.DuckDBPyConnection) -> tuple[pl.DataFrame, pl.DataFrame]:
     bodies = frame(con, "SELECT body_code FROM core.bodies")
@@ -298,12 +295,11 @@ def persist(con: duckdb.DuckDBPyConnection, an: Analysis, prep: Prepared, export
     load_id = int(one(con, "SELECT nextval('meta.load_id_seq')")[0])  # type: ignore[index]
     dataset = f"survey_{instrument}"
     kind = "synthetic" if options.synthetic else export.kind
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(con):
         con.execute(
             "INSERT INTO meta.loads VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [load_id, None, dataset, f"{dataset}_{wave}", kind, export.uri, wave, export.sha256, prep.n_read,
-             prep.accepted.height, prep.quarantine.height, started, _now(), "loaded",
+             prep.accepted.height, prep.quarantine.height, started, utc_now(), "loaded",
              BANNER if options.synthetic else None],
         )
         if prep.quarantine.height:
@@ -311,7 +307,7 @@ def persist(con: duckdb.DuckDBPyConnection, an: Analysis, prep: Prepared, export
                 pl.lit(load_id, pl.Int64).alias("load_id"), pl.lit(dataset).alias("dataset"),
                 pl.lit(f"{dataset}_{wave}").alias("source_id"), pl.lit(export.uri).alias("source_uri"),
                 pl.col("_row").alias("row_number"), "column_name", "reason", "raw_row",
-                pl.lit(_now()).alias("created_at"))
+                pl.lit(utc_now()).alias("created_at"))
             con.register("_survey_q", q)
             try:
                 con.execute("INSERT INTO core.quarantine SELECT load_id, dataset, source_id, source_uri, row_number, "
@@ -323,7 +319,7 @@ def persist(con: duckdb.DuckDBPyConnection, an: Analysis, prep: Prepared, export
             "load_id": load_id, **scope, "source_uri": export.uri, "synthetic": options.synthetic,
             "n_read": prep.n_read, "n_accepted": prep.accepted.height, "n_quarantined": prep.quarantine.height,
             "missing_method": options.missing, "screening_rule": options.rules.describe(),
-            "warnings": "; ".join(an.warnings) or None, "created_at": _now()}])
+            "warnings": "; ".join(an.warnings) or None, "created_at": utc_now()}])
         replace_rows(con, "core.survey_runs", run, key=["instrument", "wave"])
         staging = prep.accepted.rename({"_row": "respondent"}).with_columns(
             pl.lit(load_id, pl.Int64).alias("load_id"), pl.lit(wave).alias("wave"))
@@ -341,10 +337,6 @@ def persist(con: duckdb.DuckDBPyConnection, an: Analysis, prep: Prepared, export
                 replace_rows(con, table, df.with_columns(
                     pl.lit(load_id, pl.Int64).alias("load_id"), pl.lit(instrument).alias("instrument"),
                     pl.lit(wave).alias("wave")), key=["instrument", "wave"])
-        con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
-        raise
     return load_id
 
 

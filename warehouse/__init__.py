@@ -86,6 +86,27 @@ def frame(con: duckdb.DuckDBPyConnection, query: str, params: list[object] | Non
     return rel.pl()
 
 
+def utc_now() -> datetime:
+    """Now, as the warehouse stores time: UTC without a zone (DuckDB ``TIMESTAMP``, not ``TIMESTAMPTZ``)."""
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+@contextlib.contextmanager
+def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
+    """One all-or-nothing unit of work: ``BEGIN``, ``COMMIT`` when the block ends, ``ROLLBACK`` on any error.
+
+    The one place a transaction is spelt out, so no writer can forget the rollback that keeps a
+    failed load or run from leaving half its rows behind.
+    """
+    con.execute("BEGIN TRANSACTION")
+    try:
+        yield con
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+
+
 def connect(read_only: bool = True, path: str | os.PathLike[str] | None = None) -> duckdb.DuckDBPyConnection:
     """A connection to the *published* warehouse.
 
@@ -118,16 +139,11 @@ def migrate(con: duckdb.DuckDBPyConnection) -> list[str]:
         version = int(f.name[:3])
         if version in done:
             continue
-        con.execute("BEGIN TRANSACTION")
-        try:
+        with transaction(con):
             con.execute(f.read_text(encoding="utf-8"))
             con.execute(
-                "INSERT INTO meta.schema_migrations VALUES (?, ?, ?)", [version, f.name, _now()]
+                "INSERT INTO meta.schema_migrations VALUES (?, ?, ?)", [version, f.name, utc_now()]
             )
-            con.execute("COMMIT")
-        except Exception:
-            con.execute("ROLLBACK")
-            raise
         applied.append(f.name)
     if applied:
         log.info("applied migrations: %s", ", ".join(applied))
@@ -185,10 +201,6 @@ def _work_glob(published: Path) -> list[Path]:
     return sorted(published.parent.glob(published.name + ".work-*"))
 
 
-def _now() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
-
-
 def _acquire_lock(published: Path, purpose: str, timeout_s: float) -> int:
     lp = lock_path(published)
     lp.parent.mkdir(parents=True, exist_ok=True)
@@ -214,7 +226,7 @@ def _acquire_lock(published: Path, purpose: str, timeout_s: float) -> int:
                 log.warning("waiting for the running writer: %s", holder)
                 announced = True
             time.sleep(min(0.2, max(0.0, deadline - time.monotonic())))
-    info = {"pid": os.getpid(), "host": socket.gethostname(), "purpose": purpose, "started": _now().isoformat()}
+    info = {"pid": os.getpid(), "host": socket.gethostname(), "purpose": purpose, "started": utc_now().isoformat()}
     os.ftruncate(fd, 0)
     os.pwrite(fd, json.dumps(info).encode(), 0)
     os.fsync(fd)

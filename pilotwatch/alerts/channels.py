@@ -21,7 +21,7 @@ import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from pathlib import Path
@@ -35,6 +35,7 @@ from pilotwatch.alerts import render
 from pilotwatch.alerts.config import EmailChannel, FileChannel, MonitoringConfig, Retry, WebhookChannel
 from pilotwatch.alerts.render import Alert
 from pilotwatch.alerts.secrets import REDACTOR, SecretMissing, resolve, safe_url
+from warehouse import utc_now
 
 log = logging.getLogger("pilotwatch.alerts")
 
@@ -43,9 +44,6 @@ _FILE_LOCK = threading.Lock()
 #: folded (a folded value reaches some parsers with a leading space). RFC 5322 allows 998.
 _MAIL_POLICY = email.policy.default.clone(max_line_length=200)
 
-
-def _now() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
 
 
 class DeliveryFailed(RuntimeError):
@@ -299,12 +297,12 @@ def deliver_channel(
     for i, alert in enumerate(alerts):
         last_error = ""
         for n in range(retry.attempts):
-            started = _now()
+            started = utc_now()
             try:
                 detail = sender.send(alert)
             except DeliveryFailed as exc:
                 last_error = str(exc)
-                result.attempts.append(Attempt(alert.alert_id, sender.name, started, _now(), False, last_error))
+                result.attempts.append(Attempt(alert.alert_id, sender.name, started, utc_now(), False, last_error))
                 log.warning("alert %s -> %s: attempt %d/%d failed: %s", alert.alert_id, sender.name, n + 1,
                             retry.attempts, last_error)
                 if not exc.retryable or n == len(delays):
@@ -314,10 +312,10 @@ def deliver_channel(
                 continue
             except Exception as exc:  # noqa: BLE001 - a bug in one channel must not stop the others
                 last_error = f"unexpected error: {_short(exc)}"
-                result.attempts.append(Attempt(alert.alert_id, sender.name, started, _now(), False, last_error))
+                result.attempts.append(Attempt(alert.alert_id, sender.name, started, utc_now(), False, last_error))
                 log.error("alert %s -> %s: %s", alert.alert_id, sender.name, last_error)
                 break
-            result.attempts.append(Attempt(alert.alert_id, sender.name, started, _now(), True, detail))
+            result.attempts.append(Attempt(alert.alert_id, sender.name, started, utc_now(), True, detail))
             result.delivered.append(alert.alert_id)
             break
         if alert.alert_id not in result.delivered:

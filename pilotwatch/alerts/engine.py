@@ -22,6 +22,7 @@ from pilotwatch.alerts.channels import Attempt, ChannelResult, build_senders, de
 from pilotwatch.alerts.config import MonitoringConfig
 from pilotwatch.alerts.render import Alert
 from transforms import alert_rules as rules
+from warehouse import utc_now
 
 log = logging.getLogger("pilotwatch.alerts")
 
@@ -91,7 +92,7 @@ def evaluate(con: duckdb.DuckDBPyConnection, cfg: MonitoringConfig, as_of: date,
     observations, result.notes = observe(con, cfg, as_of)
     result.observations = observations.height
     fired, new_state = rules.decide(observations, store.state(con))
-    created = store.now()
+    created = utc_now()
     ids = store.save_alerts(con, fired, new_state, run_id, created)
 
     senders, missing = build_senders(cfg)
@@ -132,7 +133,7 @@ def deliver(con: duckdb.DuckDBPyConnection, cfg: MonitoringConfig, run_id: str) 
             if cfg.channels[channel].optional:  # queued while it was configured; wait until it is again
                 res.deferred = {a.alert_id: f"deferred: channel {channel} is {missing[channel]}" for a in alerts}
             else:
-                t = store.now()
+                t = utc_now()
                 res.attempts = [Attempt(a.alert_id, channel, t, t, False, missing[channel]) for a in alerts]
                 res.failed = {a.alert_id: missing[channel] for a in alerts}
                 log.error("channel %s: %s (%d alert(s) undelivered)", channel, missing[channel], len(alerts))

@@ -8,7 +8,7 @@ analysis flows; they are read by name and their columns are looked up, so monito
 from __future__ import annotations
 
 import json
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 
 import duckdb
 import polars as pl
@@ -24,11 +24,7 @@ from transforms.alert_rules import (
     VALUE_COLUMNS,
     VERDICT_COLUMNS,
 )
-from warehouse import frame, one
-
-
-def now() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
+from warehouse import frame, one, transaction, utc_now
 
 
 def view_columns(con: duckdb.DuckDBPyConnection, name: str) -> list[str] | None:
@@ -159,8 +155,7 @@ def save_alerts(con: duckdb.DuckDBPyConnection, fired: pl.DataFrame, new_state: 
                 created_at: datetime) -> list[int]:
     """Insert the fired alerts and upsert the rule state, in one transaction; return the new ids."""
     ids: list[int] = []
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(con):
         last_ids: dict[str, int] = {}
         for r in fired.iter_rows(named=True):
             (alert_id,) = one(con, "SELECT nextval('core.alert_id_seq')")  # type: ignore[misc]
@@ -188,10 +183,6 @@ def save_alerts(con: duckdb.DuckDBPyConnection, fired: pl.DataFrame, new_state: 
                         updated_at = excluded.updated_at""")
             finally:
                 con.unregister("_alert_state")
-        con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
-        raise
     return ids
 
 
@@ -224,8 +215,7 @@ def undelivered(con: duckdb.DuckDBPyConnection) -> list[tuple[str, Alert]]:
 
 def record(con: duckdb.DuckDBPyConnection, results: list[ChannelResult], run_id: str) -> None:
     """Log every attempt and update each delivery's status, attempts and last error."""
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(con):
         for res in results:
             for a in res.attempts:
                 (n,) = one(con, "SELECT attempts + 1 FROM meta.alert_deliveries WHERE alert_id = ? AND channel = ?",
@@ -243,10 +233,6 @@ def record(con: duckdb.DuckDBPyConnection, results: list[ChannelResult], run_id:
             for alert_id, why in res.deferred.items():
                 con.execute("UPDATE meta.alert_deliveries SET last_error = ? WHERE alert_id = ? AND channel = ?",
                             [why, alert_id, res.channel])
-        con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
-        raise
 
 
 def record_run(con: duckdb.DuckDBPyConnection, run_id: str, *, as_of: date, config: str, started_at: datetime,
@@ -264,7 +250,7 @@ def record_run(con: duckdb.DuckDBPyConnection, run_id: str, *, as_of: date, conf
     text = "; ".join([n for n in [row[0] if row else None, *notes] if n]) or None
     sets = ", ".join(f"{k} = ?" for k in counts)
     con.execute(f"UPDATE meta.monitor_runs SET finished_at = ?, notes = ?{', ' + sets if sets else ''} "
-                "WHERE run_id = ?", [now(), text, *counts.values(), run_id])
+                "WHERE run_id = ?", [utc_now(), text, *counts.values(), run_id])
 
 
 def undelivered_count(con: duckdb.DuckDBPyConnection) -> int:
