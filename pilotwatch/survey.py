@@ -39,9 +39,7 @@ from pilotwatch.sources.fetch import fetch
 from pilotwatch.sources.readers import read_table
 from pilotwatch.survey_demo import BANNER, SEED
 from pilotwatch.survey_items import load_instruments
-from schemas.survey_citizens import SurveyCitizens
-from schemas.survey_employees import SurveyEmployees
-from schemas.survey_model_test import SurveyModelTest
+from schemas.survey import staging_model
 from transforms.registry import resolve_bodies
 from transforms.survey_distributions import item_distributions, question_distributions
 from transforms.survey_fit import ACCEPTABLE
@@ -51,7 +49,6 @@ from transforms.survey_screening import ScreeningRules, screen
 from transforms.survey_spec import Instrument, Instruments
 from warehouse import frame, one, replace_rows, transaction, utc_now
 
-SCHEMAS = {"model_test": SurveyModelTest, "employees": SurveyEmployees, "citizens": SurveyCitizens}
 #: Closed questions of the citizens' survey asked of everyone (Q9 only follows a "yes" to Q8).
 CITIZEN_SCREEN = ["Q5", "Q6", "Q8", "Q11", "Q12", "Q14"]
 FIT_ORDER = ["chisq", "df", "pvalue", "cmin_df", "gfi", "agfi", "cfi", "tli", "ifi", "nfi", "rmsea",
@@ -145,7 +142,7 @@ def prepare(table: pl.DataFrame, instrument: str, spec: Instruments, resolve_bod
         kept, screened = screen(valid, screen_items, options.rules, straightline_items=[])
     else:
         kept, screened = screen(valid, ins.likert_items, options.rules)
-    schema_bad = _schema_failures(kept, SCHEMAS[instrument])
+    schema_bad = _schema_failures(kept, staging_model(spec, instrument))
     kept = kept.filter(~pl.col("_row").is_in(schema_bad["_row"].implode()))
     refused = pl.concat([
         bad,
@@ -259,7 +256,7 @@ def run(
     spec.get(instrument)  # unknown instrument: fail before reading anything
     options = Options(wave=wave, body=body, missing=missing,  # type: ignore[arg-type]
                       rules=ScreeningRules(max_missing_share, straightline), fmt=fmt, synthetic=synthetic)
-    started = _now()
+    started = utc_now()
     export = read(path_or_url, fmt)
     if synthetic:  # the generated file is temporary; name the generator instead
         export.uri = f"synthetic:pilotwatch.survey_demo (seed {SEED})"
