@@ -144,8 +144,7 @@ def start_run(con: duckdb.DuckDBPyConnection, cfg: AnalysisConfig, flow_run_id: 
     """Record a run as ``running``; a run that fails stays recorded with its error."""
     run_id = str(uuid.uuid4())
     con.execute(
-        "INSERT INTO meta.analysis_runs (run_id, config, parameters, load_ids, inflation_series, flow_run_id, "
-        "started_at, status) VALUES (?, ?, ?, ?, ?, ?, ?, 'running')",
+        sql("analysis_start_run"),
         [run_id, cfg.name, json.dumps(cfg.parameters()), [], cfg.inflation.series, flow_run_id, utc_now()],
     )
     return run_id

@@ -129,10 +129,7 @@ def migration_files() -> list[Path]:
 def migrate(con: duckdb.DuckDBPyConnection) -> list[str]:
     """Apply pending numbered migrations in order, each in its own transaction; return their names."""
     con.execute("CREATE SCHEMA IF NOT EXISTS meta")
-    con.execute(
-        "CREATE TABLE IF NOT EXISTS meta.schema_migrations ("
-        " version INTEGER PRIMARY KEY, name VARCHAR NOT NULL, applied_at TIMESTAMP NOT NULL)"
-    )
+    con.execute(sql("migrations_table"))
     done = {r[0] for r in con.execute("SELECT version FROM meta.schema_migrations").fetchall()}
     applied: list[str] = []
     for f in migration_files():
@@ -165,10 +162,7 @@ def replace_rows(
     try:
         cols = [r[0] for r in con.execute("DESCRIBE _replace_frame").fetchall()]
         on = " AND ".join(f"t.{c} IS NOT DISTINCT FROM f.{c}" for c in scope)
-        con.execute(
-            f"DELETE FROM {table} t WHERE EXISTS (SELECT 1 FROM (SELECT DISTINCT {', '.join(scope)} "
-            f"FROM _replace_frame) f WHERE {on})"
-        )
+        con.execute(sql("replace_rows_delete").format(table=table, scope=", ".join(scope), on=on))
         collist = ", ".join(cols)
         con.execute(f"INSERT INTO {table} ({collist}) SELECT {collist} FROM _replace_frame")
         n = one(con, "SELECT count(*) FROM _replace_frame")

@@ -24,15 +24,14 @@ from transforms.alert_rules import (
     VALUE_COLUMNS,
     VERDICT_COLUMNS,
 )
-from warehouse import frame, one, transaction, utc_now
+from warehouse import frame, one, sql, transaction, utc_now
 
 
 def view_columns(con: duckdb.DuckDBPyConnection, name: str) -> list[str] | None:
     """Columns of table or view ``schema.name``, or None when it does not exist."""
     schema, _, table = name.partition(".")
     rows = con.execute(
-        "SELECT column_name FROM information_schema.columns WHERE table_schema = ? AND table_name = ? "
-        "ORDER BY ordinal_position", [schema, table]).fetchall()
+        sql("relation_columns"), [schema, table]).fetchall()
     return [r[0] for r in rows] or None
 
 
@@ -45,28 +44,16 @@ def _first(cols: list[str], *names: str) -> str | None:
 
 def values(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
     """One value per body-year-indicator (published preferred over derived), with provenance."""
-    return frame(con, """
-        SELECT v.body_code, v.body_name, v.body_kind, v.year, v.factor, v.indicator, i.name AS indicator_name,
-               i.role, v.value, v.unit, v.direction, v.load_id, l.source_uri
-        FROM mart.indicator_values v
-        JOIN core.indicators i USING (indicator)
-        LEFT JOIN meta.loads l USING (load_id)
-        QUALIFY row_number() OVER (PARTITION BY v.body_code, v.indicator, v.year
-                                   ORDER BY (v.basis = 'published') DESC) = 1
-        ORDER BY v.body_code, v.indicator, v.year""").select(VALUE_COLUMNS)
+    return frame(con, sql("alerts_values")).select(VALUE_COLUMNS)
 
 
 def targets(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
-    return frame(con, "SELECT body_code, year, indicator, value AS target, load_id AS target_load_id "
-                      "FROM mart.targets").select(TARGET_COLUMNS)
+    return frame(con, sql("alerts_targets")).select(TARGET_COLUMNS)
 
 
 def presence(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
     """Which dataset-year-body combinations the warehouse holds (macro series have no body)."""
-    return frame(con, """
-        SELECT DISTINCT dataset, year, body_code FROM core.indicator_facts
-        UNION SELECT DISTINCT dataset, year, body_code FROM core.targets
-        UNION SELECT DISTINCT dataset, year, NULL::VARCHAR FROM core.macro_series""").select(PRESENCE_COLUMNS)
+    return frame(con, sql("alerts_presence")).select(PRESENCE_COLUMNS)
 
 
 def body_names(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
@@ -95,10 +82,7 @@ def factor_effects(con: duckdb.DuckDBPyConnection, configuration: str) -> tuple[
     if not cols:
         return None, "mart.factor_effects not found (analysis not run): factor_flipped skipped"
     where, params = _analysis_filter(cols, configuration)
-    f = frame(con, f"""
-        SELECT x.body_code, b.name_en AS body_name, x.factor, x.rule, x.effect::VARCHAR AS effect,
-               {_year_expr(cols)} AS year
-        FROM mart.factor_effects x LEFT JOIN core.bodies b USING (body_code) {where}""", params)
+    f = frame(con, sql("alerts_factor_effects").format(year=_year_expr(cols), where=where), params)
     # several years per body-factor-rule: the newest one is the current effect
     f = f.sort("year", nulls_last=False).unique(["body_code", "factor", "rule"], keep="last", maintain_order=True)
     return f.select(EFFECT_COLUMNS), ""
@@ -112,15 +96,7 @@ def verdicts(con: duckdb.DuckDBPyConnection, configuration: str) -> tuple[pl.Dat
     year = _year_expr(cols)
     negatives = ("list_sort(list_distinct(flatten(list(x.negative_factors))))" if "negative_factors" in cols
                  else "[]::VARCHAR[]")
-    f = frame(con, f"""
-        SELECT x.body_code, any_value(b.name_en) AS body_name, x.rule, {negatives} AS negative_factors,
-               CASE WHEN bool_or(x.hypothesis = 'H1' AND x.supported) THEN 'H1'
-                    WHEN bool_or(x.hypothesis = 'H0' AND x.supported) THEN 'H0'
-                    WHEN bool_or(x.hypothesis = 'H0' AND NOT x.supported) THEN 'H1'
-                    WHEN bool_or(x.hypothesis = 'H1' AND NOT x.supported) THEN 'H0' END AS verdict,
-               max({year}) AS year
-        FROM mart.verdicts x LEFT JOIN core.bodies b USING (body_code) {where}
-        GROUP BY x.body_code, x.rule""", params)
+    f = frame(con, sql("alerts_verdicts").format(negatives=negatives, year=year, where=where), params)
     return f.select(VERDICT_COLUMNS), ""
 
 
@@ -136,10 +112,7 @@ def grades(con: duckdb.DuckDBPyConnection, configuration: str) -> tuple[pl.DataF
     where, params = _analysis_filter(cols, configuration)
     where = f"{where} {'AND' if where else 'WHERE'} b.kind = 'body'"  # pilot bodies, not the averages
     indicator = "x.indicator" if "indicator" in cols else "'overall_effectiveness'"
-    f = frame(con, f"""
-        SELECT x.body_code, b.name_en AS body_name, {indicator} AS indicator, x.{year}::INTEGER AS year,
-               x.{band}::VARCHAR AS band, {f'x.{score}::DOUBLE' if score else 'NULL::DOUBLE'} AS score
-        FROM mart.grades x LEFT JOIN core.bodies b USING (body_code) {where}""", params)
+    f = frame(con, sql("alerts_grades").format(indicator=indicator, year=year, band=band, score=f'x.{score}::DOUBLE' if score else 'NULL::DOUBLE', where=where), params)
     return f.select(GRADE_COLUMNS), ""
 
 
@@ -174,13 +147,7 @@ def save_alerts(con: duckdb.DuckDBPyConnection, fired: pl.DataFrame, new_state: 
             )
             con.register("_alert_state", upd)
             try:
-                con.execute("""
-                    INSERT INTO core.alert_state BY NAME
-                    SELECT state_key, rule, observed, firing, fingerprint, last_alert_id, updated_at FROM _alert_state
-                    ON CONFLICT (state_key) DO UPDATE SET
-                        observed = excluded.observed, firing = excluded.firing, fingerprint = excluded.fingerprint,
-                        last_alert_id = coalesce(excluded.last_alert_id, core.alert_state.last_alert_id),
-                        updated_at = excluded.updated_at""")
+                con.execute(sql("alerts_upsert_state"))
             finally:
                 con.unregister("_alert_state")
     return ids
@@ -190,8 +157,7 @@ def queue(con: duckdb.DuckDBPyConnection, rows: list[tuple[int, str, str, str]],
     """Queue deliveries ``(alert_id, channel, channel_type, teams)``; an existing one is left alone."""
     for alert_id, channel, kind, teams in rows:
         con.execute(
-            "INSERT INTO meta.alert_deliveries (alert_id, channel, channel_type, teams, status, attempts, queued_at) "
-            "VALUES (?, ?, ?, ?, 'pending', 0, ?) ON CONFLICT DO NOTHING",
+            sql("alerts_queue_delivery"),
             [alert_id, channel, kind, teams, queued_at],
         )
     return len(rows)
@@ -199,13 +165,7 @@ def queue(con: duckdb.DuckDBPyConnection, rows: list[tuple[int, str, str, str]],
 
 def undelivered(con: duckdb.DuckDBPyConnection) -> list[tuple[str, Alert]]:
     """Every (channel, alert) not delivered yet, oldest alert first."""
-    rows = con.execute("""
-        SELECT d.channel, a.alert_id, a.rule, a.severity, a.message, a.created_at, a.dedup_key, a.body_code,
-               a.factor, a.indicator, a.subject, a.year, a.previous_value, a.value, a.previous_label,
-               a.value_label, a.details
-        FROM meta.alert_deliveries d JOIN core.alerts a USING (alert_id)
-        WHERE d.status <> 'delivered'
-        ORDER BY a.alert_id, d.channel""").fetchall()
+    rows = con.execute(sql("alerts_undelivered")).fetchall()
     out = []
     for r in rows:
         details = json.loads(r[16]) if r[16] else {}
@@ -223,11 +183,7 @@ def record(con: duckdb.DuckDBPyConnection, results: list[ChannelResult], run_id:
                 con.execute("INSERT INTO meta.alert_delivery_attempts VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                             [a.alert_id, a.channel, n, run_id, a.started_at, a.finished_at, a.ok, a.detail])
                 con.execute(
-                    "UPDATE meta.alert_deliveries SET attempts = attempts + 1, last_attempt_at = ?, "
-                    "status = CASE WHEN ? THEN 'delivered' ELSE 'failed' END, "
-                    "delivered_at = CASE WHEN ? THEN ? ELSE delivered_at END, "
-                    "last_error = CASE WHEN ? THEN last_error ELSE ? END "
-                    "WHERE alert_id = ? AND channel = ?",
+                    sql("alerts_record_attempt"),
                     [a.finished_at, a.ok, a.ok, a.finished_at, a.ok, a.detail, a.alert_id, a.channel],
                 )
             for alert_id, why in res.deferred.items():
@@ -249,8 +205,7 @@ def record_run(con: duckdb.DuckDBPyConnection, run_id: str, *, as_of: date, conf
                     [run_id, started_at, as_of, config])
     text = "; ".join([n for n in [row[0] if row else None, *notes] if n]) or None
     sets = ", ".join(f"{k} = ?" for k in counts)
-    con.execute(f"UPDATE meta.monitor_runs SET finished_at = ?, notes = ?{', ' + sets if sets else ''} "
-                "WHERE run_id = ?", [utc_now(), text, *counts.values(), run_id])
+    con.execute(sql("alerts_record_run").format(counts=', ' + sets if sets else ''), [utc_now(), text, *counts.values(), run_id])
 
 
 def undelivered_count(con: duckdb.DuckDBPyConnection) -> int:

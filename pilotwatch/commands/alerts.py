@@ -82,21 +82,11 @@ def _list(args: argparse.Namespace) -> int:
             if args.undelivered:
                 where += " AND a.status <> 'delivered'"
             cur = con.execute(
-                f"SELECT alert_id, rule, body_code, year, severity, channel, channel_type, teams, status, attempts, "
-                f"last_error, queued_at, last_attempt_at, delivered_at FROM mart.alert_deliveries a "
-                f"WHERE {where} ORDER BY alert_id DESC, channel", params)
+                warehouse.sql("alerts_deliveries").format(where=where), params)
             write([d[0] for d in cur.description or []], cur.fetchall(), args.format, out=sys.stdout)
             return 0
         where, params = _where(args, "a.created_at")
-        cur = con.execute(f"""
-            SELECT a.alert_id, a.rule, a.body_code, a.factor, a.indicator, a.year, a.previous_value, a.value,
-                   a.severity, a.message, a.created_at, any_value(c.subject) AS subject,
-                   coalesce(string_agg(d.channel || ': ' || d.status
-                            || CASE WHEN d.status <> 'delivered' THEN ' (' || d.attempts || ' attempts)' ELSE '' END,
-                            '; ' ORDER BY d.channel), 'no channel') AS deliveries
-            FROM mart.alerts a JOIN core.alerts c USING (alert_id) LEFT JOIN mart.alert_deliveries d USING (alert_id)
-            WHERE {where}
-            GROUP BY ALL ORDER BY a.alert_id DESC""", params)
+        cur = con.execute(warehouse.sql("alerts_list").format(where=where), params)
         cols, rows = [d[0] for d in cur.description or []], cur.fetchall()
     finally:
         con.close()

@@ -40,8 +40,7 @@ def run(args: argparse.Namespace) -> int:
     if args.list:
         con = warehouse.connect(read_only=True)
         try:
-            cur = con.execute("SELECT note_id, stage, year, author, created_at, is_latest, note FROM mart.analyst_notes "
-                              "WHERE body_code = ? ORDER BY stage, year, note_id", [args.body])
+            cur = con.execute(warehouse.sql("notes_list"), [args.body])
             write([d[0] for d in cur.description], cur.fetchall(), "table")
         finally:
             con.close()
@@ -56,9 +55,7 @@ def run(args: argparse.Namespace) -> int:
     with warehouse.writer(f"note {args.body} {args.stage}") as con:
         if not warehouse.one(con, "SELECT 1 FROM core.bodies WHERE body_code = ?", [args.body]):
             raise LookupError(f"unknown body {args.body!r} (see mart.bodies)")
-        row = warehouse.one(con, """
-            INSERT INTO core.analyst_notes (body_code, stage, year, note, author, created_at)
-            VALUES (?, ?, ?, ?, ?, ?) RETURNING note_id""",
+        row = warehouse.one(con, warehouse.sql("notes_insert"),
             [args.body, args.stage, args.year, text.strip(), args.author or getpass.getuser(),
              datetime.now(UTC).replace(tzinfo=None)])
     print(f"note {row[0] if row else '?'} saved for {args.body} / {args.stage}; it appears in `pilotwatch report {args.body}`")

@@ -83,8 +83,7 @@ def run(args: argparse.Namespace) -> int:
 
         limit = _fresh_days()
         out.write(f"\nFreshness (a dataset is stale when not loaded or confirmed unchanged for {limit:.0f} days)\n")
-        cols, rows = _rows(con, """SELECT dataset, max(finished_at) AS last_success FROM mart.loads
-                                   WHERE status IN ('loaded', 'unchanged') GROUP BY dataset ORDER BY dataset""")
+        cols, rows = _rows(con, warehouse.sql("status_freshness"))
         for dataset, last in rows:
             age = _age_days(last)
             stale = age is not None and age > limit
@@ -96,24 +95,21 @@ def run(args: argparse.Namespace) -> int:
         out.write(f"\nQuarantine: {n_q} row(s)")
         if n_q:
             out.write(" — `pilotwatch query \"select dataset, reason, count(*) from mart.quarantine group by all\"`\n")
-            cols, rows = _rows(con, """SELECT dataset, count(*) AS rows, max(created_at) AS newest FROM mart.quarantine
-                                       GROUP BY dataset ORDER BY dataset""")
+            cols, rows = _rows(con, warehouse.sql("status_quarantine"))
             write(cols, rows, "table", out)
         else:
             out.write("\n")
 
         out.write("\nLast analysis run\n")
         if has_relation(con, "mart.analysis_runs"):
-            cols, rows = _rows(con, """SELECT config, status, finished_at, inputs_current, left(run_id, 8) AS run
-                                       FROM mart.analysis_runs WHERE is_latest ORDER BY config""")
+            cols, rows = _rows(con, warehouse.sql("status_analysis_runs"))
             if rows:
                 write(cols, rows, "table", out)
                 attention += [f"analysis {r[0]} is older than the loaded data (`pilotwatch analyse --config {r[0]}`)"
                               for r in rows if r[3] is False]
             else:
                 out.write("  no analysis yet: run `pilotwatch refresh` (or `pilotwatch analyse`)\n")
-            (n_failed,) = warehouse.one(con, """SELECT count(*) FROM mart.analysis_runs r WHERE status = 'failed' AND
-                started_at > coalesce((SELECT max(finished_at) FROM mart.analysis_runs WHERE status = 'ok'), TIMESTAMP '1900-01-01')""")
+            (n_failed,) = warehouse.one(con, warehouse.sql("status_failed_analyses"))
             if n_failed:
                 attention.append(f"{n_failed} analysis run(s) failed since the last good one (mart.analysis_runs)")
         else:
@@ -121,9 +117,7 @@ def run(args: argparse.Namespace) -> int:
 
         if has_relation(con, "mart.survey_runs"):
             out.write("\nLast survey runs\n")
-            cols, rows = _rows(con, """SELECT instrument, wave, synthetic, n_accepted, n_quarantined, created_at
-                                       FROM mart.survey_runs QUALIFY row_number() OVER (PARTITION BY instrument
-                                       ORDER BY created_at DESC) = 1 ORDER BY instrument""")
+            cols, rows = _rows(con, warehouse.sql("status_survey_runs"))
             if rows:
                 write(cols, rows, "table", out)
             else:
@@ -131,9 +125,7 @@ def run(args: argparse.Namespace) -> int:
 
         out.write("\nAlerts\n")
         if has_relation(con, "mart.alert_deliveries"):
-            cols, rows = _rows(con, """SELECT status, count(*) AS deliveries, count(DISTINCT alert_id) AS alerts,
-                                              min(queued_at) AS oldest FROM mart.alert_deliveries
-                                       WHERE status <> 'delivered' GROUP BY status ORDER BY status""")
+            cols, rows = _rows(con, warehouse.sql("status_undelivered_alerts"))
             if rows:
                 write(cols, rows, "table", out)
                 attention.append(f"{sum(r[2] for r in rows)} alert(s) not delivered (mart.alert_deliveries)")

@@ -73,10 +73,7 @@ class BodyReport:
 
 def report_bodies(con: duckdb.DuckDBPyConnection) -> list[str]:
     """Pilot bodies that have any indicator value (the ones a report can say something about)."""
-    return [r["body_code"] for r in rows(con, """
-        SELECT b.body_code FROM mart.bodies b
-        WHERE b.pilot AND b.kind = 'body' AND EXISTS (SELECT 1 FROM mart.indicator_values v WHERE v.body_code = b.body_code)
-        ORDER BY b.level, b.body_code""")]
+    return [r["body_code"] for r in rows(con, warehouse.sql("reports_bodies"))]
 
 
 def body_report(con: duckdb.DuckDBPyConnection, body_code: str, config: str = "default") -> BodyReport:
@@ -89,12 +86,8 @@ def body_report(con: duckdb.DuckDBPyConnection, body_code: str, config: str = "d
     if body.get("peer_group"):
         p = rows(con, "SELECT * FROM mart.bodies WHERE body_code = ?", [body["peer_group"]])
         peer = p[0] if p else None
-    values = rows(con, """
-        SELECT v.body_code, v.year, v.indicator, v.value FROM mart.indicator_values v
-        WHERE v.body_code IN (?, ?) AND v.basis = 'published'""", [body_code, body.get("peer_group") or ""])
-    refs = {r["indicator"]: r["refs"] for r in rows(con, """
-        SELECT v.indicator, string_agg(DISTINCT l.dataset || ' (' || l.source_id || ')', '; ' ORDER BY l.dataset || ' (' || l.source_id || ')') AS refs
-        FROM mart.indicator_values v JOIN mart.loads l USING (load_id) WHERE v.body_code = ? GROUP BY v.indicator""",
+    values = rows(con, warehouse.sql("reports_indicator_values"), [body_code, body.get("peer_group") or ""])
+    refs = {r["indicator"]: r["refs"] for r in rows(con, warehouse.sql("reports_indicator_sources"),
         [body_code])}
     registry = rows(con, "SELECT indicator, name, factor, role, unit, direction FROM core.indicators")
     indicators = []
@@ -123,15 +116,11 @@ def _analysis(con: duckdb.DuckDBPyConnection, body: str, config: str) -> tuple[d
     if absent:
         return None, (f"No analysis yet: this warehouse has no {', '.join(absent)} "
                       "(run `pilotwatch refresh` with the analysis installed).")
-    effects = rows(con, """SELECT factor, role, rule, effect, n_indicators, negative_indicators, explanation, status, missing
-                           FROM mart.factor_effects WHERE body_code = ? AND config = ? AND is_default_rule""", [body, config])
+    effects = rows(con, warehouse.sql("reports_factor_effects"), [body, config])
     if not effects:
         return None, f"No analysis yet for this body (configuration {config!r}): run `pilotwatch refresh`."
     effects.sort(key=lambda r: _factor_rank(r["factor"]))
-    verdicts = rows(con, """SELECT rule, is_default_rule, hypothesis, supported, statement, verdict, effects_verdict,
-                                   negative_factors, positive_factors, insufficient_factors, cost_test,
-                                   cost_years_pilot_costlier, reason, status, missing
-                            FROM mart.verdicts WHERE body_code = ? AND config = ? ORDER BY rule, hypothesis""", [body, config])
+    verdicts = rows(con, warehouse.sql("reports_verdicts"), [body, config])
     default = [v for v in verdicts if v["is_default_rule"]]
     by_rule: dict[str, dict[str, Any]] = {}
     for v in verdicts:
@@ -142,23 +131,19 @@ def _analysis(con: duckdb.DuckDBPyConnection, body: str, config: str) -> tuple[d
         "verdicts": default,
         "verdict": default[0] if default else None,
         "rules": [(rule, v["verdict"], bool(v["is_default_rule"])) for rule, v in sorted(by_rule.items())],
-        "cer": rows(con, """SELECT year, mode, cost_musd, effectiveness_pct, cer, in_test, pilot_cer_higher, status, missing
-                            FROM mart.cer WHERE body_code = ? AND config = ? ORDER BY year, mode""", [body, config]),
+        "cer": rows(con, warehouse.sql("reports_cer"), [body, config]),
         "indicator_effects": [],
         "robustness": None,
         "grades": [],
     }
     if has_relation(con, "mart.indicator_effects"):
-        out["indicator_effects"] = rows(con, """
-            SELECT factor, indicator, margin, effect, from_year, to_year, explanation FROM mart.indicator_effects
-            WHERE body_code = ? AND config = ? AND rule = ? ORDER BY factor, indicator""", [body, config, out["default_rule"]])
+        out["indicator_effects"] = rows(con, warehouse.sql("reports_indicator_effects"), [body, config, out["default_rule"]])
         out["indicator_effects"].sort(key=lambda r: (_factor_rank(r["factor"]), r["indicator"]))
     if has_relation(con, "mart.robustness"):
         rb = rows(con, "SELECT * FROM mart.robustness WHERE body_code = ? AND config = ?", [body, config])
         out["robustness"] = rb[0] if rb else None
     if has_relation(con, "mart.grades"):
-        out["grades"] = rows(con, """SELECT year, indicator, value, grade FROM mart.grades
-                                     WHERE body_code = ? AND config = ? ORDER BY year""", [body, config])
+        out["grades"] = rows(con, warehouse.sql("reports_grades"), [body, config])
     return out, ""
 
 
@@ -167,13 +152,7 @@ def _survey(con: duckdb.DuckDBPyConnection, body: str) -> list[dict[str, Any]]:
     and the wave's H1-H5 verdicts (the survey issue's mart.survey_* views), when present."""
     if not has_relation(con, "mart.survey_distributions"):
         return []
-    shares = rows(con, """
-        SELECT d.instrument, d.wave, d.synthetic, d.factor, d.share, d.base_n, d.suppressed, a.share AS all_share
-        FROM mart.survey_distributions d
-        LEFT JOIN mart.survey_distributions a ON a.instrument = d.instrument AND a.wave = d.wave
-             AND a.measure = d.measure AND a.factor = d.factor AND a.body_code IS NULL
-        WHERE d.body_code = ? AND d.measure = 'top_answer_share'
-        ORDER BY d.instrument, d.wave, d.factor""", [body])
+    shares = rows(con, warehouse.sql("reports_survey_shares"), [body])
     waves: dict[tuple[str, str], dict[str, Any]] = {}
     for r in shares:
         w = waves.setdefault((r["instrument"], r["wave"]), {"instrument": r["instrument"], "wave": r["wave"],
@@ -182,8 +161,7 @@ def _survey(con: duckdb.DuckDBPyConnection, body: str) -> list[dict[str, Any]]:
         w["shares"].append(r)
     if waves and has_relation(con, "mart.survey_verdicts"):
         for (inst, wave), w in waves.items():
-            w["verdicts"] = rows(con, """SELECT hypothesis, factor, statement, std_estimate, p, verdict
-                                         FROM mart.survey_verdicts WHERE instrument = ? AND wave = ? ORDER BY hypothesis""",
+            w["verdicts"] = rows(con, warehouse.sql("reports_survey_verdicts"),
                                  [inst, wave])
     return list(waves.values())
 
@@ -191,8 +169,7 @@ def _survey(con: duckdb.DuckDBPyConnection, body: str) -> list[dict[str, Any]]:
 def _notes(con: duckdb.DuckDBPyConnection, body: str) -> dict[str, dict[str, Any]]:
     if not has_relation(con, "mart.analyst_notes"):
         return {}
-    latest = rows(con, """SELECT stage, year, note, author, created_at FROM mart.analyst_notes
-                          WHERE body_code = ? AND is_latest ORDER BY year NULLS FIRST, note_id""", [body])
+    latest = rows(con, warehouse.sql("reports_notes"), [body])
     return {r["stage"]: r for r in latest}  # the latest year's note wins
 
 

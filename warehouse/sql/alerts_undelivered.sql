@@ -1,0 +1,7 @@
+-- Every (channel, alert) not delivered yet, oldest alert first.
+SELECT d.channel, a.alert_id, a.rule, a.severity, a.message, a.created_at, a.dedup_key, a.body_code,
+       a.factor, a.indicator, a.subject, a.year, a.previous_value, a.value, a.previous_label,
+       a.value_label, a.details
+FROM meta.alert_deliveries d JOIN core.alerts a USING (alert_id)
+WHERE d.status <> 'delivered'
+ORDER BY a.alert_id, d.channel
