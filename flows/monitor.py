@@ -19,11 +19,11 @@ from prefect.cache_policies import NO_CACHE
 
 import warehouse
 from pilotwatch.alerts import engine, store
-from pilotwatch.alerts.config import MonitoringConfig, load_config
+from pilotwatch.alerts.config import AlertsConfig, load_config
 
 
 @task(name="evaluate-rules", cache_policy=NO_CACHE)
-def evaluate_rules(cfg: MonitoringConfig, as_of: date, run_id: str) -> engine.Evaluation:
+def evaluate_rules(cfg: AlertsConfig, as_of: date, run_id: str) -> engine.Evaluation:
     started = warehouse.utc_now()
     with warehouse.writer("monitor") as con:
         ev = engine.evaluate(con, cfg, as_of, run_id)
@@ -33,7 +33,7 @@ def evaluate_rules(cfg: MonitoringConfig, as_of: date, run_id: str) -> engine.Ev
 
 
 @task(name="deliver-alerts", cache_policy=NO_CACHE)
-def deliver_pending(cfg: MonitoringConfig, as_of: date, run_id: str) -> engine.Delivery:
+def deliver_pending(cfg: AlertsConfig, as_of: date, run_id: str) -> engine.Delivery:
     started = warehouse.utc_now()
     with warehouse.writer("monitor") as con:
         dl = engine.deliver(con, cfg, run_id)

@@ -18,7 +18,7 @@ from pilotwatch import DATA_DIR, PROJECT_ROOT
 
 DEFAULT_HOME = PROJECT_ROOT / "var"
 DEFAULT_CATALOGUE = DATA_DIR / "catalogue.yaml"
-DEFAULT_MONITORING = DATA_DIR / "monitoring.yaml"
+DEFAULT_ALERTS_CONFIG = DATA_DIR / "monitoring.yaml"
 DEFAULT_SURVEY_ITEMS = DATA_DIR / "reference" / "survey_items.yaml"
 
 
@@ -48,9 +48,9 @@ def catalogue_path(override: str | os.PathLike[str] | None = None) -> Path:
     return _path_or_override(override, "PILOTWATCH_CATALOGUE", DEFAULT_CATALOGUE)
 
 
-def monitoring_path(override: str | os.PathLike[str] | None = None) -> Path:
+def alerts_config_path(override: str | os.PathLike[str] | None = None) -> Path:
     """The alerts configuration: an explicit argument, else ``PILOTWATCH_MONITORING``, else the bundled one."""
-    return _path_or_override(override, "PILOTWATCH_MONITORING", DEFAULT_MONITORING)
+    return _path_or_override(override, "PILOTWATCH_MONITORING", DEFAULT_ALERTS_CONFIG)
 
 
 def survey_items_path(override: str | os.PathLike[str] | None = None) -> Path:

@@ -76,3 +76,15 @@ def bundled_warehouse(tmp_path_factory: pytest.TempPathFactory, prefect_server: 
         else:
             os.environ["PILOTWATCH_DB"] = old
     return p
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """A test that needs a Prefect server (directly or through the bundled refresh) is end-to-end.
+
+    Marked here from its fixtures, so ``make test-fast`` (``-m "not slow and not e2e"``) keeps the
+    specification tests only without every such test having to remember its marker.
+    """
+    e2e = pytest.mark.e2e
+    for item in items:
+        if "prefect_server" in getattr(item, "fixturenames", ()):
+            item.add_marker(e2e)

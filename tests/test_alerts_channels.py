@@ -12,7 +12,7 @@ import pytest
 from alerts_fixtures import SmtpServer, WebhookReceiver, dead_port
 
 from pilotwatch.alerts.channels import backoff_delays, build_sender, deliver_all, deliver_channel
-from pilotwatch.alerts.config import MonitoringConfig, Retry
+from pilotwatch.alerts.config import AlertsConfig, Retry
 from pilotwatch.alerts.render import Alert
 from pilotwatch.alerts.secrets import REDACTOR, SecretMissing
 
@@ -39,12 +39,12 @@ def alert(n: int = 1, **kw: object) -> Alert:
     return Alert(**base)  # type: ignore[arg-type]
 
 
-def config(channels: dict) -> MonitoringConfig:
-    return MonitoringConfig.model_validate({"channels": channels, "delivery": FAST})
+def config(channels: dict) -> AlertsConfig:
+    return AlertsConfig.model_validate({"channels": channels, "delivery": FAST})
 
 
 def hook(monkeypatch: pytest.MonkeyPatch, url: str, fmt: str = "json", env: str = "TEST_HOOK_URL",
-         **kw: object) -> MonitoringConfig:
+         **kw: object) -> AlertsConfig:
     monkeypatch.setenv(env, url)
     return config({"hook": {"type": "webhook", "format": fmt, "url_env": env, "timeout_s": 2, **kw}})
 
@@ -179,7 +179,7 @@ def test_missing_secret_names_the_reference_only(monkeypatch: pytest.MonkeyPatch
 # ---------------------------------------------------------------- email
 
 
-def mail(monkeypatch: pytest.MonkeyPatch, port: int, **kw: object) -> MonitoringConfig:
+def mail(monkeypatch: pytest.MonkeyPatch, port: int, **kw: object) -> AlertsConfig:
     return config({"mail": {"type": "email", "host": "127.0.0.1", "port": port, "security": "none",
                             "from": "pilotwatch@example.org", "to": ["a@example.org", "b@example.org"],
                             "timeout_s": 5, **kw}})

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from pilotwatch.alerts.config import DEFAULT_MONITORING, MonitoringConfigError, load_config
+from pilotwatch.alerts.config import DEFAULT_ALERTS_CONFIG, AlertsConfigError, load_config
 
 BASE = {
     "version": 1,
@@ -39,7 +39,7 @@ def with_(path: tuple, value: object) -> dict:
 
 
 def test_bundled_config_loads_and_routes() -> None:
-    cfg = load_config(DEFAULT_MONITORING)
+    cfg = load_config(DEFAULT_ALERTS_CONFIG)
     assert cfg.rules.factor_flipped.analysis_rule == "endpoint"
     assert cfg.channels["monitoring-webhook"].optional
     # the operations log hears everything; the pilot team only warnings and worse for its two bodies
@@ -86,7 +86,7 @@ def test_subscription_filters(tmp_path: Path) -> None:
 )
 def test_bad_config_is_rejected_naming_the_key(tmp_path: Path, path: tuple, value: object, fragment: str) -> None:
     p = write(tmp_path, with_(path, value))
-    with pytest.raises(MonitoringConfigError) as exc:
+    with pytest.raises(AlertsConfigError) as exc:
         load_config(p)
     assert str(p) in str(exc.value)
     assert fragment in str(exc.value)
@@ -97,5 +97,5 @@ def test_environment_override(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
     monkeypatch.setenv("PILOTWATCH_MONITORING", str(p))
     assert load_config().source == str(p)
     monkeypatch.setenv("PILOTWATCH_MONITORING", str(tmp_path / "missing.yaml"))
-    with pytest.raises(MonitoringConfigError, match="cannot read"):
+    with pytest.raises(AlertsConfigError, match="cannot read"):
         load_config()

@@ -171,13 +171,13 @@ def test_verdict_moves_to_h1() -> None:
                             schema={"body_code": pl.String, "body_name": pl.String, "rule": pl.String,
                                     "verdict": pl.String, "negative_factors": pl.List(pl.String), "year": pl.Int32})
 
-    _, state = fire(rules.verdict_moved(verdicts("H0"), cfg))
-    fired, state = fire(rules.verdict_moved(verdicts("H1"), cfg), state)
+    _, state = fire(rules.verdict_changed(verdicts("H0"), cfg))
+    fired, state = fire(rules.verdict_changed(verdicts("H1"), cfg), state)
     assert keys(fired) == ["verdict_changed|astana|verdict|2021"]
     msg = fired["message"][0]
     assert "moved from H0 to H1 (at least one factor is negative" in msg and "Negative factors: Organization." in msg
     assert fired["severity"][0] == "critical"
-    fired, _ = fire(rules.verdict_moved(verdicts("H1"), cfg), state)
+    fired, _ = fire(rules.verdict_changed(verdicts("H1"), cfg), state)
     assert fired.is_empty()
 
 
@@ -185,12 +185,12 @@ def test_grade_band_drop() -> None:
     cfg = VerdictChanged()
     g = pl.DataFrame({"body_code": ["acsa"] * 3, "body_name": ["ACSA"] * 3, "indicator": ["overall_effectiveness"] * 3,
                       "year": [2019, 2020, 2021], "band": ["high", "high", "average"], "score": [91.0, 90.5, 89.9]})
-    fired, _ = fire(rules.grade_dropped(g, cfg))
+    fired, _ = fire(rules.verdict_changed_grades(g, cfg))
     assert keys(fired) == ["verdict_changed|acsa|grade_band:overall_effectiveness|2021"]
     assert "grade dropped from high in 2020 to average in 2021 (90.5 -> 89.9)" in fired["message"][0]
     assert fired["severity"][0] == "warning"
     up = g.with_columns(band=pl.Series(["low", "low", "average"]))
-    assert fire(rules.grade_dropped(up, cfg))[0].is_empty()
+    assert fire(rules.verdict_changed_grades(up, cfg))[0].is_empty()
 
 
 # ---------------------------------------------------------------- behind target, stale data

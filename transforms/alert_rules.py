@@ -325,7 +325,7 @@ def stale_data(presence: pl.DataFrame, rule: StaleData, as_of: date, body_names:
     return _frame(rows)
 
 
-def grade_dropped(grades: pl.DataFrame, rule: VerdictChanged, dashboard: str | None = None) -> pl.DataFrame:
+def verdict_changed_grades(grades: pl.DataFrame, rule: VerdictChanged, dashboard: str | None = None) -> pl.DataFrame:
     """The newest year's Evaluation Center grade band against the previous year's (a level rule)."""
     if not rule.enabled or grades.is_empty():
         return empty_observations()
@@ -406,7 +406,7 @@ VERDICT_TEXT = {
 }
 
 
-def verdict_moved(verdicts: pl.DataFrame, rule: VerdictChanged, dashboard: str | None = None) -> pl.DataFrame:
+def verdict_changed(verdicts: pl.DataFrame, rule: VerdictChanged, dashboard: str | None = None) -> pl.DataFrame:
     """Each body's verdict (the supported hypothesis) under the configured rule; fires on a move to H1."""
     if not rule.enabled or verdicts.is_empty():
         return empty_observations()

@@ -32,7 +32,7 @@ from pydantic import SecretStr
 
 from pilotwatch import settings
 from pilotwatch.alerts import render
-from pilotwatch.alerts.config import EmailChannel, FileChannel, MonitoringConfig, Retry, WebhookChannel
+from pilotwatch.alerts.config import AlertsConfig, EmailChannel, FileChannel, Retry, WebhookChannel
 from pilotwatch.alerts.render import Alert
 from pilotwatch.alerts.secrets import REDACTOR, SecretMissing, resolve, safe_url
 from warehouse import utc_now
@@ -225,7 +225,7 @@ class FileSender:
 # ---------------------------------------------------------------- building senders
 
 
-def build_sender(name: str, cfg: MonitoringConfig) -> Sender:
+def build_sender(name: str, cfg: AlertsConfig) -> Sender:
     """A ready sender for channel ``name``; :class:`SecretMissing` when it is not configured."""
     ch = cfg.channels[name]
     if isinstance(ch, WebhookChannel):
@@ -249,7 +249,7 @@ def build_sender(name: str, cfg: MonitoringConfig) -> Sender:
     return FileSender(name, ch, p if p.is_absolute() else settings.db_path().parent / p)
 
 
-def build_senders(cfg: MonitoringConfig) -> tuple[dict[str, Sender], dict[str, str]]:
+def build_senders(cfg: AlertsConfig) -> tuple[dict[str, Sender], dict[str, str]]:
     """Senders for every channel whose secrets resolve, and why the others are unavailable."""
     ready: dict[str, Sender] = {}
     missing: dict[str, str] = {}
@@ -328,7 +328,7 @@ def deliver_channel(
 
 
 def deliver_all(
-    queues: dict[str, list[Alert]], senders: dict[str, Sender], cfg: MonitoringConfig,
+    queues: dict[str, list[Alert]], senders: dict[str, Sender], cfg: AlertsConfig,
     sleep: Callable[[float], None] = time.sleep,
 ) -> list[ChannelResult]:
     """One worker per channel, so a slow or dead channel never holds up the others."""

@@ -34,17 +34,12 @@ from transforms.alerts.rule_config import (  # noqa: F401  (re-exported: the rul
     VerdictChanged,
 )
 
-DEFAULT_MONITORING = settings.DEFAULT_MONITORING
+DEFAULT_ALERTS_CONFIG = settings.DEFAULT_ALERTS_CONFIG
 
 #: Environment variable names: upper case, digits, underscores (a URL or a password never matches).
 ENV_NAME = r"^[A-Z_][A-Z0-9_]{0,127}$"
 #: Prefect block names: lower-case letters, digits and dashes.
 BLOCK_NAME = r"^[a-z0-9][a-z0-9-]{0,127}$"
-
-
-def monitoring_path(override: str | os.PathLike[str] | None = None) -> Path:
-    """The monitoring file: an explicit argument, else ``PILOTWATCH_MONITORING``, else the bundled one."""
-    return settings.monitoring_path(override)
 
 
 # ---------------------------------------------------------------- channels
@@ -206,7 +201,7 @@ class Links(Strict):
     dashboard: str | None = None
 
 
-class MonitoringConfig(Strict):
+class AlertsConfig(Strict):
     version: Literal[1] = 1
     rules: Rules = Field(default_factory=Rules)
     delivery: Retry = Field(default_factory=Retry)
@@ -217,7 +212,7 @@ class MonitoringConfig(Strict):
     source: str = ""
 
     @model_validator(mode="after")
-    def _channels_exist(self) -> MonitoringConfig:
+    def _channels_exist(self) -> AlertsConfig:
         for s in self.subscriptions:
             unknown = [c for c in s.channels if c not in self.channels]
             if unknown:
@@ -239,11 +234,11 @@ class MonitoringConfig(Strict):
         return out
 
 
-class MonitoringConfigError(ValueError):
+class AlertsConfigError(ValueError):
     """The monitoring file is malformed; the message names the file and the offending key."""
 
 
-def _registry_problems(cfg: MonitoringConfig, reference: Path) -> list[str]:
+def _registry_problems(cfg: AlertsConfig, reference: Path) -> list[str]:
     """Body codes, factors and indicators named in the file must exist in the registry."""
     bodies = set(pl.read_csv(reference / "bodies.csv", infer_schema_length=0)["body_code"])
     ind = pl.read_csv(reference / "indicators.csv", infer_schema_length=0)
@@ -261,21 +256,21 @@ def _registry_problems(cfg: MonitoringConfig, reference: Path) -> list[str]:
     return problems
 
 
-def load_config(path: str | os.PathLike[str] | None = None, reference: Path | None = None) -> MonitoringConfig:
-    """Read and strictly validate a monitoring file (default: :func:`monitoring_path`)."""
-    p = monitoring_path(path)
+def load_config(path: str | os.PathLike[str] | None = None, reference: Path | None = None) -> AlertsConfig:
+    """Read and strictly validate an alerts configuration (default: ``settings.alerts_config_path``)."""
+    p = settings.alerts_config_path(path)
     try:
         raw = yaml.safe_load(p.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as exc:
-        raise MonitoringConfigError(f"monitoring config {p}: cannot read: {exc}") from exc
+        raise AlertsConfigError(f"monitoring config {p}: cannot read: {exc}") from exc
     if not isinstance(raw, dict):
-        raise MonitoringConfigError(f"monitoring config {p}: expected a mapping at the top level")
+        raise AlertsConfigError(f"monitoring config {p}: expected a mapping at the top level")
     raw["source"] = str(p)
     try:
-        cfg = MonitoringConfig.model_validate(raw)
+        cfg = AlertsConfig.model_validate(raw)
     except ValueError as exc:
-        raise MonitoringConfigError(f"monitoring config {p}: {exc}") from exc
+        raise AlertsConfigError(f"monitoring config {p}: {exc}") from exc
     problems = _registry_problems(cfg, reference or DATA_DIR / "reference")
     if problems:
-        raise MonitoringConfigError(f"monitoring config {p}: " + "; ".join(problems))
+        raise AlertsConfigError(f"monitoring config {p}: " + "; ".join(problems))
     return cfg

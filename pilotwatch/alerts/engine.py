@@ -19,7 +19,7 @@ import polars as pl
 
 from pilotwatch.alerts import store
 from pilotwatch.alerts.channels import Attempt, ChannelResult, build_senders, deliver_all
-from pilotwatch.alerts.config import MonitoringConfig
+from pilotwatch.alerts.config import AlertsConfig
 from pilotwatch.alerts.render import Alert
 from transforms import alert_rules as rules
 from warehouse import utc_now
@@ -55,7 +55,7 @@ def _unknown_rule(frame: pl.DataFrame, wanted: str, rule: str, view: str) -> lis
     return [f"{rule}: {view} has no rule {wanted!r} (has {known})"] if known and wanted not in known else []
 
 
-def observe(con: duckdb.DuckDBPyConnection, cfg: MonitoringConfig, as_of: date) -> tuple[pl.DataFrame, list[str]]:
+def observe(con: duckdb.DuckDBPyConnection, cfg: AlertsConfig, as_of: date) -> tuple[pl.DataFrame, list[str]]:
     """Every enabled rule's observations on the warehouse behind ``con``."""
     r, dash, notes = cfg.rules, cfg.links.dashboard, []
     values = store.values(con)
@@ -77,16 +77,16 @@ def observe(con: duckdb.DuckDBPyConnection, cfg: MonitoringConfig, as_of: date) 
             notes.append(note)
         else:
             notes += _unknown_rule(verdicts, r.verdict_changed.analysis_rule, "verdict_changed", "mart.verdicts")
-            parts.append(rules.verdict_moved(verdicts, r.verdict_changed, dash))
+            parts.append(rules.verdict_changed(verdicts, r.verdict_changed, dash))
         grades, note = store.grades(con, r.verdict_changed.analysis_configuration)
         if grades is None:
             notes.append(note)
         else:
-            parts.append(rules.grade_dropped(grades, r.verdict_changed, dash))
+            parts.append(rules.verdict_changed_grades(grades, r.verdict_changed, dash))
     return pl.concat(parts), notes
 
 
-def evaluate(con: duckdb.DuckDBPyConnection, cfg: MonitoringConfig, as_of: date, run_id: str) -> Evaluation:
+def evaluate(con: duckdb.DuckDBPyConnection, cfg: AlertsConfig, as_of: date, run_id: str) -> Evaluation:
     """Fire what is new, remember what was seen, queue deliveries for the subscribed channels."""
     result = Evaluation()
     observations, result.notes = observe(con, cfg, as_of)
@@ -116,7 +116,7 @@ def evaluate(con: duckdb.DuckDBPyConnection, cfg: MonitoringConfig, as_of: date,
     return result
 
 
-def deliver(con: duckdb.DuckDBPyConnection, cfg: MonitoringConfig, run_id: str) -> Delivery:
+def deliver(con: duckdb.DuckDBPyConnection, cfg: AlertsConfig, run_id: str) -> Delivery:
     """Send every undelivered (alert, channel), one worker per channel; log every attempt."""
     out = Delivery()
     queues: dict[str, list[Alert]] = defaultdict(list)
