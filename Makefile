@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test lint bench clean
+.PHONY: run test test-fast lint bench clean
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "need $(PYTHON) on PATH"; exit 1; }
@@ -26,6 +26,13 @@ TEST_WORKERS ?= 2
 test: $(STAMP)
 	$(BIN)/lint-imports
 	$(BIN)/python -m pytest -q -n $(TEST_WORKERS)
+
+## The specification tests only: pure functions and small integrations on real DuckDB files and HTTP,
+## no Prefect server, no end-to-end refresh, no benchmark (markers `e2e` and `slow`; a test that needs
+## a Prefect server is marked e2e by tests/conftest.py). What to run while editing; CI runs `make test`.
+test-fast: $(STAMP)
+	$(BIN)/lint-imports
+	$(BIN)/python -m pytest -q -m "not slow and not e2e"
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

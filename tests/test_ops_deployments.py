@@ -16,6 +16,7 @@ from pilotwatch import PROJECT_ROOT, deployments
 WANTED = {"annual-refresh", "backfill", "analysis-recompute", "survey-analysis", "monitoring"}
 
 
+@pytest.mark.slow
 def test_prefect_yaml_is_valid() -> None:
     assert deployments.check() == []
 

@@ -42,6 +42,7 @@ def test_employees_must_cover_bodies(tmp_path: Path) -> None:
     assert parse_years("2015-2024") == list(range(2015, 2025)) and parse_years("2019") == [2019]
 
 
+@pytest.mark.slow
 def test_thesis_story_survives_the_pipeline(records_env: Path, tmp_path: Path) -> None:  # noqa: F811
     """Pilot pay jumps in 2018, their turnover falls, the pilots' central-local gap is about 10 %."""
     path = tmp_path / "r.parquet"

@@ -119,6 +119,7 @@ def test_fiml_h1_and_baseline_match_lavaan():
     assert 2 * (logl_h1 - logl_b) == pytest.approx(800.84547428, abs=1e-5)
 
 
+@pytest.mark.slow
 def test_fiml_fit_matches_lavaan_missing_ml():
     # lavaan 0.6-14: cfa('F =~ y1 + y2 + y3 + y4', data, missing = "ml") on onefactor_missing6.csv
     x = pd.read_csv(DATA / "onefactor_missing6.csv")
