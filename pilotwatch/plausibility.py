@@ -9,7 +9,6 @@ to release them), and releases one into the facts when an analyst says it is rig
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
 
 import duckdb
 import polars as pl
@@ -17,7 +16,7 @@ import polars as pl
 from pilotwatch import DATA_DIR
 from transforms.plausibility import screen as screen_values
 from transforms.units import LINEAGE_COLUMNS
-from warehouse import frame, one, replace_rows, sql
+from warehouse import frame, one, replace_rows, sql, transaction, utc_now
 
 RULES_FILE = DATA_DIR / "reference" / "plausibility.csv"
 
@@ -33,10 +32,6 @@ def rules() -> dict[str, float]:
     """``indicator -> max_ratio`` (``*``: the default) from ``data/reference/plausibility.csv``."""
     table = pl.read_csv(RULES_FILE, infer_schema_length=0)
     return {i: float(r) for i, r in table.select("indicator", "max_ratio").iter_rows()}
-
-
-def _now() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def screen(con: duckdb.DuckDBPyConnection, dataset: str, valid: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
@@ -65,7 +60,7 @@ def hold(con: duckdb.DuckDBPyConnection, held: pl.DataFrame, *, load_id: int, da
                              year=pl.col("year").cast(pl.Int32))
     con.register("_held", rows)
     try:
-        con.execute(sql("insert_held_values"), [load_id, dataset, source_id, _now()])
+        con.execute(sql("insert_held_values"), [load_id, dataset, source_id, utc_now()])
     finally:
         con.unregister("_held")
     return rows.select(
@@ -86,8 +81,7 @@ def release(con: duckdb.DuckDBPyConnection, hold_id: int, by: str) -> dict[str, 
     fact = held.select("body_code", "year", "indicator", "value", "unit", pl.lit("published").alias("basis"),
                        "dataset", "load_id")
     lineage = json.loads(row["lineage"]) if row["lineage"] else {}
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(con):
         replace_rows(con, "core.indicator_facts", fact, key=["body_code", "year", "indicator", "basis"])
         if lineage:
             stored = held.select("load_id", "row_number", "column_name", "body_code", "year", "indicator", "value",
@@ -98,9 +92,5 @@ def release(con: duckdb.DuckDBPyConnection, hold_id: int, by: str) -> dict[str, 
             finally:
                 con.unregister("_lineage")
         con.execute("UPDATE core.held_values SET released_at = ?, released_by = ? WHERE hold_id = ?",
-                    [_now(), by, hold_id])
-        con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
-        raise
+                    [utc_now(), by, hold_id])
     return row

@@ -74,14 +74,8 @@ def write_facts(
         con.execute(sql("insert_new_facts"))
         con.execute(sql("record_fact_changes"), [load_id, mode, recorded_at])
         counts = dict(con.execute("SELECT change, count(*) FROM _fact_changes GROUP BY change").fetchall())
-        removed = con.execute(
-            "SELECT body_code, year, indicator, previous_value FROM _fact_changes WHERE change = 'removed' "
-            "ORDER BY ALL"
-        ).fetchall()
-        kept = con.execute(
-            "SELECT body_code, year, indicator, previous_value, value FROM _fact_changes WHERE change = 'kept' "
-            "ORDER BY body_code, year, indicator"
-        ).fetchall()
+        removed = con.execute(sql("revisions_removed")).fetchall()
+        kept = con.execute(sql("revisions_kept")).fetchall()
         con.execute("DROP TABLE _fact_changes")
     finally:
         con.unregister("_new_facts")

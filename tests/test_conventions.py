@@ -37,15 +37,18 @@ def _literal_text(node: ast.AST) -> str | None:
 
 def multi_line_sql(source: str) -> list[int]:
     """Lines where a string literal that is SQL spans more than one line of Python."""
-    return sorted({node.lineno for node in ast.walk(ast.parse(source))
-                   if (text := _literal_text(node)) is not None and SQL_START.match(text + " ")
-                   and node.end_lineno is not None and node.end_lineno > node.lineno})
+    tree = ast.parse(source)
+    parts = {id(v) for node in ast.walk(tree) if isinstance(node, ast.JoinedStr) for v in node.values}
+    return sorted({node.lineno for node in ast.walk(tree)
+                   if id(node) not in parts and (text := _literal_text(node)) is not None
+                   and SQL_START.match(text + " ") and node.end_lineno is not None and node.end_lineno > node.lineno})
 
 
 def test_the_sql_detector_sees_both_spellings_of_a_long_statement() -> None:
     assert multi_line_sql('q = """\n    SELECT 1\n    FROM t"""\n') == [1]
     assert multi_line_sql('q = ("SELECT a, b "\n     "FROM t")\n') == [1]
     assert multi_line_sql('q = "SELECT count(*) FROM t"\nname = """not\nsql"""\n') == []
+    assert multi_line_sql('m = (f"ambiguous: {a} with a decimal {b}, or "\n     "grouping")\n') == []
 
 
 def test_sql_longer_than_one_line_is_a_named_file() -> None:

@@ -72,9 +72,7 @@ def run(args: argparse.Namespace) -> int:
             out.write("  nothing loaded yet: run `pilotwatch refresh`\n")
 
         if has_relation(con, "mart.pending_inputs"):
-            cols, rows = _rows(con, """SELECT year, dataset, string_agg(body_code, ', ' ORDER BY body_code) AS bodies,
-                                              count(*) AS body_count FROM mart.pending_inputs
-                                       GROUP BY year, dataset ORDER BY year, dataset""")
+            cols, rows = _rows(con, warehouse.sql("status_pending_inputs"))
             if rows:
                 out.write("\nPartial years (published as they are; the analysis leaves these body-years out until "
                           "they are complete: mart.pending_inputs)\n")
