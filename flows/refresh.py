@@ -103,8 +103,8 @@ def annual_refresh(
 
 def after_load(years: list[int]) -> None:
     """Recompute the analysis (and whatever follows it) inside the same publish."""
+    from flows.alerts import monitor
     from flows.analysis import recompute_analysis
-    from flows.monitor import monitor
 
     recompute_analysis()
     monitor(deliver=False)  # alerts are recorded with this publish and sent after it
@@ -112,6 +112,6 @@ def after_load(years: list[int]) -> None:
 
 def after_publish() -> None:
     """Send the alerts the refresh recorded (and any left undelivered), now that their data are published."""
-    from flows.monitor import deliver
+    from flows.alerts import deliver
 
     deliver()

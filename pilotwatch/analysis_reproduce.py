@@ -1,22 +1,24 @@
-"""``pilotwatch reproduce``: thesis Tables 19, 20 and 21 cell by cell, published next to computed.
+"""Thesis Tables 19, 20 and 21 cell by cell, published next to computed (the analysis domain).
 
-Computes in memory from the published warehouse (read-only: never blocks a refresh) with the
-``thesis`` configuration (and ``default`` for comparison), and compares with the cells as printed
+``pilotwatch reproduce`` prints what this module compares. Computes in memory from the published
+warehouse (read-only: never blocks a refresh) with the ``thesis`` configuration (and ``default`` for
+comparison), and compares with the cells as printed
 (``data/reference/thesis_tables``). Table 19 is compared to the printed digit; for Table 20 it lists
 which effect rules agree with each published cell, and says so where none does.
 """
 
 from __future__ import annotations
 
-import argparse
-import sys
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 import polars as pl
 
-from pilotwatch import DATA_DIR
+import warehouse
+from pilotwatch import DATA_DIR, analysis
+from pilotwatch.analysis import Results
+from pilotwatch.analysis_config import AnalysisConfig
 
 PUBLISHED_DIR = DATA_DIR / "reference" / "thesis_tables"
 PARAMETER_LABELS = {
@@ -24,24 +26,6 @@ PARAMETER_LABELS = {
     "effectiveness_pct": "Total effectiveness measure, %",
     "cer": "Cost-effectiveness ratio",
 }
-
-
-def register(p: argparse.ArgumentParser) -> None:
-    p.description = (
-        "Recompute thesis Tables 19 (CER), 20 (factor effects) and 21 (hypotheses) from the published "
-        "warehouse, in memory, and print them next to the published cells: Table 19 to the printed "
-        "digit, Table 20 with the effect rules that agree with each cell (or none), Table 21 with the "
-        "rules under which the published verdict holds."
-    )
-    p.epilog = (
-        "examples:\n  pilotwatch reproduce\n  pilotwatch reproduce --table 20\n"
-        "  pilotwatch reproduce --format csv --table 19 > table19.csv"
-    )
-    p.add_argument("--config", default="thesis", help="analysis configuration that should reproduce the thesis")
-    p.add_argument("--compare", default="default", help="second configuration shown for comparison ('' for none)")
-    p.add_argument("--table", choices=["19", "20", "21"], action="append", help="only these tables (repeatable)")
-    p.add_argument("--format", choices=["table", "csv", "json"], default="table")
-    p.set_defaults(func=run)
 
 
 # ---------------------------------------------------------------- published tables
@@ -169,77 +153,48 @@ def compare_table21(published: pl.DataFrame, decisions: pl.DataFrame, bodies: li
     return pl.DataFrame(out)
 
 
-# ---------------------------------------------------------------- command
+# ---------------------------------------------------------------- computing from the warehouse
 
 
-def run(args: argparse.Namespace) -> int:
-    import warehouse
-    from pilotwatch import analysis
-    from pilotwatch.analysis_config import load_analysis_config
-    from pilotwatch.commands.query import write
+@dataclass(frozen=True)
+class Computed:
+    """The analysis computed in memory for the configuration to check and, optionally, a second one."""
 
-    cfg = load_analysis_config(args.config)
-    other_cfg = load_analysis_config(args.compare) if args.compare else None
+    results: Results
+    other: Results | None
+    #: Why the comparison configuration was skipped (its inputs are missing), or None.
+    skipped: str | None
+
+
+def compute_from_warehouse(cfg: AnalysisConfig, other_cfg: AnalysisConfig | None = None) -> Computed:
+    """Compute from the *published* warehouse, read-only and in memory, so it never blocks a refresh."""
     con = warehouse.connect(read_only=True)
     try:
         results = analysis.compute(analysis.read_inputs(con, cfg), cfg)
-        other = None
+        other, skipped = None, None
         if other_cfg is not None:
             try:
                 other = analysis.compute(analysis.read_inputs(con, other_cfg), other_cfg)
             except analysis.AnalysisInputError as exc:
-                print(f"(comparison configuration {other_cfg.name!r} skipped: {exc})", file=sys.stderr)
+                skipped = f"(comparison configuration {other_cfg.name!r} skipped: {exc})"
     finally:
         con.close()
-    pub = read_published()
-    tables = args.table or ["19", "20", "21"]
-    out = sys.stdout
-    text = args.format == "table"
+    return Computed(results, other, skipped)
 
-    def show(title: str, df: pl.DataFrame, note: str = "") -> None:
-        if text:
-            out.write(f"\n{title}\n")
-        cols = df.columns
-        rows = [tuple(", ".join(v) if isinstance(v, list) else v for v in r) for r in df.iter_rows()]
-        write(cols, rows, args.format, out)
-        if text and note:
-            out.write(note + "\n")
 
-    rules = list(cfg.effects.rules)
-    if "19" in tables:
-        t19 = compare_table19(pub.table19, results.cer, other.cer if other else None)
-        n, hits = t19.height, int(t19["match"].sum())
-        t19 = t19.with_columns(pl.col("parameter").replace(PARAMETER_LABELS)).rename(
-            {"computed": f"computed ({cfg.name})", "other_value": f"{other_cfg.name if other_cfg else 'other'} (full precision)",
-             "value": "computed (full precision)"})
-        show(f"Table 19 - cost-effectiveness ratio; configuration {cfg.name!r}: inflation {cfg.inflation.label()}, "
-             f"standard-mode cost rounded to {cfg.rounding.standard_cost_step} mln USD, CER to "
-             f"{cfg.rounding.cer_decimals} decimals", t19,
-             f"Table 19: {hits} of {n} printed cells reproduced to the printed digit"
-             + ("" if hits == n else f"; {n - hits} differ (match = false above)"))
-    if "20" in tables:
-        t20 = compare_table20(pub.table20, results.factor_effects, results.decisions, rules)
-        scores = rule_scores(t20, rules)
-        complete = [r for r in rules if (t20.filter(pl.col("factor") != "Total Result")[r] ==
-                                         t20.filter(pl.col("factor") != "Total Result")["printed"]).all()]
-        none = t20.filter(pl.col("agreeing_rules").list.len() == 0)
-        note = ("No single rule reproduces every factor cell of Table 20." if not complete
-                else f"Rules reproducing every factor cell: {', '.join(complete)}.")
-        if none.height:
-            note += " Cells no rule reproduces: " + "; ".join(
-                f"{f} / {b}" for f, b in none.select("factor", "body_code").iter_rows())
-        show("Table 20 - factor effects: published vs each rule (Total Result = the factor side's verdict)", t20)
-        show("Table 20 - factor cells reproduced per rule", scores, note)
-    if "21" in tables:
-        bodies = pub.table20["body_code"].unique(maintain_order=True).to_list()
-        t21 = compare_table21(pub.table21, results.decisions, bodies, cfg.effects.default_rule)
-        show(f"Table 21 - hypothesis testing for {' and '.join(bodies)} together (cost side: {cfg.verdict.cost_side}, "
-             f"formula (2) in {'every year' if cfg.verdict.cost_years == 'every' else 'the last year'})", t21)
-        extra = results.robustness.filter(~pl.col("body_code").is_in(bodies) & (pl.col("status") == "ok"))
-        if text and extra.height:
-            out.write("\nBeyond the thesis (bodies it did not compute):\n")
-            for r in extra.iter_rows(named=True):
-                out.write(f"  {r['body_code']}: {r['verdict']} under {r['default_rule']} ({r['cost_test']}); "
-                          f"factor side alone {r['effects_verdict']} (H0 under: "
-                          f"{', '.join(r['effects_rules_h0']) or 'no rule'})\n")
-    return 0
+def table20_note(table20: pl.DataFrame, rules: list[str]) -> str:
+    """Which rules reproduce every factor cell of Table 20, and which cells no rule reproduces."""
+    factors = table20.filter(pl.col("factor") != "Total Result")
+    complete = [r for r in rules if (factors[r] == factors["printed"]).all()]
+    none = table20.filter(pl.col("agreeing_rules").list.len() == 0)
+    note = ("No single rule reproduces every factor cell of Table 20." if not complete
+            else f"Rules reproducing every factor cell: {', '.join(complete)}.")
+    if none.height:
+        note += " Cells no rule reproduces: " + "; ".join(
+            f"{f} / {b}" for f, b in none.select("factor", "body_code").iter_rows())
+    return note
+
+
+def beyond_thesis(robustness: pl.DataFrame, thesis_bodies: list[str]) -> pl.DataFrame:
+    """The robustness rows of bodies the thesis did not compute (where the analysis says more than it)."""
+    return robustness.filter(~pl.col("body_code").is_in(thesis_bodies) & (pl.col("status") == "ok"))

@@ -112,7 +112,7 @@ def load_2021(tmp_path: Path, goal: float = 93.0) -> None:
 
 
 def keys(result: dict) -> list[str]:
-    from transforms.alert_rules import dedup_key
+    from transforms.alerts.rules import dedup_key
 
     return sorted(dedup_key(str(a["rule"]), a["body_code"], str(a["subject"]), a["year"])  # type: ignore[arg-type]
                   for a in result["alerts"])
@@ -169,8 +169,8 @@ def test_new_year_with_a_decline_alerts_exactly_once(
     after_make_run: Path, tmp_path: Path, webhook: WebhookReceiver, smtp: SmtpServer,
     monkeypatch: pytest.MonkeyPatch, prefect_server: None,
 ) -> None:
+    from flows.alerts import monitor
     from flows.analysis import recompute_analysis
-    from flows.monitor import monitor
 
     monkeypatch.setenv("PILOTWATCH_MONITORING", str(monitoring_yaml(tmp_path, smtp.port)))
     monkeypatch.setenv(HOOK_ENV, webhook.url(f"/hooks/{TOKEN}"))
@@ -270,7 +270,7 @@ def test_dead_channel_is_visible_and_the_next_run_delivers(
     after_make_run: Path, tmp_path: Path, smtp: SmtpServer, monkeypatch: pytest.MonkeyPatch, prefect_server: None,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    from flows.monitor import monitor
+    from flows.alerts import monitor
     from pilotwatch.cli import main
 
     port = dead_port()
@@ -313,7 +313,7 @@ def test_secrets_never_reach_logs_output_or_warehouse(
     after_make_run: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, prefect_server: None,
     capfd: pytest.CaptureFixture[str],
 ) -> None:
-    from flows.monitor import monitor
+    from flows.alerts import monitor
     from pilotwatch.cli import main
 
     # Every log record at DEBUG (urllib3 prints request paths there, and the webhook credential is one),

@@ -15,7 +15,7 @@ from pilotwatch.alerts.config import (
     StaleData,
     VerdictChanged,
 )
-from transforms import alert_rules as rules
+from transforms.alerts import rules
 
 IND = {
     "goal_achievement": ("Goal achievement", "Strategy", "effect", "higher_is_better"),

@@ -8,7 +8,7 @@ import pytest
 from analysis_frames import BODIES, cell, facts
 
 from pilotwatch.analysis_config import load_analysis_config
-from pilotwatch.commands.reproduce import as_printed, compare_table19, read_published
+from pilotwatch.analysis_reproduce import as_printed, compare_table19, read_published
 from transforms.cer import (
     CerParams,
     cer_table,

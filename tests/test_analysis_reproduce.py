@@ -9,7 +9,7 @@ import polars as pl
 import pytest
 import thesis_tables
 
-from pilotwatch.commands.reproduce import compare_table20, compare_table21, read_published, rule_scores
+from pilotwatch.analysis_reproduce import compare_table20, compare_table21, read_published, rule_scores
 from transforms.effects import RULES
 
 PARAMETERS = {"Equivalent total cost": "cost_musd", "Total effectiveness measure": "effectiveness_pct",

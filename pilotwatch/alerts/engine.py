@@ -1,4 +1,4 @@
-"""What a monitoring run does, independent of the orchestrator (``flows/monitor.py`` only wires it).
+"""What a monitoring run does, independent of the orchestrator (``flows/alerts.py`` only wires it).
 
 1. :func:`evaluate`: read the warehouse, run every enabled rule, decide against the remembered
    state which observations fire, store the new alerts and the state, and queue one delivery per
@@ -21,7 +21,7 @@ from pilotwatch.alerts import store
 from pilotwatch.alerts.channels import Attempt, ChannelResult, build_senders, deliver_all
 from pilotwatch.alerts.config import AlertsConfig
 from pilotwatch.alerts.render import Alert
-from transforms import alert_rules as rules
+from transforms.alerts import rules
 from warehouse import utc_now
 
 log = logging.getLogger("pilotwatch.alerts")

@@ -15,7 +15,7 @@ import polars as pl
 
 from pilotwatch.alerts.channels import ChannelResult
 from pilotwatch.alerts.render import Alert
-from transforms.alert_rules import (
+from transforms.alerts.rules import (
     EFFECT_COLUMNS,
     GRADE_COLUMNS,
     PRESENCE_COLUMNS,
@@ -196,7 +196,7 @@ def record_run(con: duckdb.DuckDBPyConnection, run_id: str, *, as_of: date, conf
     """Write (or complete) the run's row in meta.monitor_runs.
 
     A run evaluates and then delivers, each phase in its own warehouse session; the second phase
-    adds its counts to the row the first one wrote. A delivery-only run (``flows.monitor.deliver``,
+    adds its counts to the row the first one wrote. A delivery-only run (``flows.alerts.deliver``,
     which the refresh calls after publishing) has a row of its own with no observations.
     """
     row = one(con, "SELECT notes FROM meta.monitor_runs WHERE run_id = ?", [run_id])

@@ -47,7 +47,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"pilotwatch alerts {args.action}: unexpected argument {args.channel!r}", file=sys.stderr)
         return 2
     if args.action == "run":
-        from flows.monitor import monitor
+        from flows.alerts import monitor
 
         result = monitor(config=args.config, as_of=args.as_of)
         return 0 if not result["failed"] else 2
