@@ -125,6 +125,21 @@ def survey_threads() -> int:
     return int(os.environ.get("PILOTWATCH_SURVEY_THREADS", "1"))
 
 
+def id_salt() -> str:
+    """The secret salt employee ids are hashed with (``PILOTWATCH_ID_SALT``; empty when unset)."""
+    return os.environ.get("PILOTWATCH_ID_SALT", "")
+
+
+def duckdb_memory_limit(default: str) -> str:
+    """DuckDB's memory limit during a payroll records load (``PILOTWATCH_DUCKDB_MEMORY``)."""
+    return os.environ.get("PILOTWATCH_DUCKDB_MEMORY", default)
+
+
+def payroll_tmpdir() -> str | None:
+    """Where a payroll load spills its scratch files (``PILOTWATCH_TMPDIR``; None: the system's)."""
+    return os.environ.get("PILOTWATCH_TMPDIR") or None
+
+
 def failpoints() -> frozenset[str]:
     """The crash points armed by ``PILOTWATCH_FAILPOINTS`` (comma-separated; empty in production)."""
     wanted = os.environ.get("PILOTWATCH_FAILPOINTS")

@@ -16,7 +16,7 @@ import polars as pl
 
 from pilotwatch.payroll.model import DATASET, RATE_SERIES, PayrollError, query
 from transforms import payroll_aggregates as agg
-from warehouse import frame
+from warehouse import frame, transaction
 
 
 @dataclass(frozen=True)
@@ -56,18 +56,13 @@ def derive(con: duckdb.DuckDBPyConnection, years: list[int] | None = None, rate_
     facts = pl.concat([facts, agg.peer_group_facts(facts, bodies)])
     category = agg.category_pay(medians, rates)
     gap = agg.pay_gap(level, rates)
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(con):
         for table, data in (("core.payroll_aggregates", aggregates), ("core.payroll_category_pay", category),
                             ("core.payroll_pay_gap", gap)):
             con.execute(f"DELETE FROM {table} WHERE year IN (SELECT unnest(?::INTEGER[]))", [years])
             _insert(con, table, data)
         con.execute(query("delete_derived_facts"), [DATASET, years])
         _insert(con, "core.indicator_facts", facts.with_columns(basis=pl.lit("derived"), dataset=pl.lit(DATASET)))
-        con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
-        raise
     return Derived(years, aggregates.height, facts.height, category.height, gap.height,
                    round(time.perf_counter() - t0, 3), round(time.process_time() - c0, 3))
 

@@ -9,12 +9,12 @@ from __future__ import annotations
 import csv
 import hashlib
 import hmac
-import os
 import re
 
 import duckdb
 import pyarrow as pa_arrow
 
+from pilotwatch import settings
 from pilotwatch.payroll.model import STAGE, PayrollError, Pseudonymised, Staged, query
 from warehouse import one
 
@@ -25,7 +25,7 @@ HASHED_ID = re.compile(r"^[0-9a-f]{64}$")
 
 def id_salt() -> bytes:
     """The secret salt for hashing employee ids (``PILOTWATCH_ID_SALT``)."""
-    salt = os.environ.get(SALT_ENV, "")
+    salt = settings.id_salt()
     if len(salt) < MIN_SALT_LENGTH:
         raise PayrollError(
             f"employee ids arrive unhashed: set {SALT_ENV} to a secret of at least {MIN_SALT_LENGTH} characters "

@@ -12,7 +12,6 @@ private temporary directory (``PILOTWATCH_TMPDIR``), deleted when the load ends.
 from __future__ import annotations
 
 import contextlib
-import os
 import re
 import shutil
 import tempfile
@@ -26,7 +25,7 @@ from pathlib import Path
 import duckdb
 
 import warehouse
-from pilotwatch import registry
+from pilotwatch import registry, settings
 from pilotwatch.catalogue import Catalogue, Defaults
 from pilotwatch.payroll import check, ledger
 from pilotwatch.payroll.background import Background
@@ -85,7 +84,7 @@ def load_records(con: duckdb.DuckDBPyConnection, location: str, *, year: int | N
     request = Request(location, records_format(location, fmt), year, force, rate_series, share, run_id,
                       CHUNK_ROWS, QUARANTINE_LIMIT)
     clock = _Clock()
-    workdir = Path(tempfile.mkdtemp(prefix="pilotwatch-payroll-", dir=os.environ.get(TMPDIR_ENV) or None))
+    workdir = Path(tempfile.mkdtemp(prefix="pilotwatch-payroll-", dir=settings.payroll_tmpdir()))
     load = _start(con, request, workdir)
     try:
         with bounded_memory(con):
@@ -152,7 +151,7 @@ def _clean_up(con: duckdb.DuckDBPyConnection, workdir: Path) -> None:
 @contextlib.contextmanager
 def bounded_memory(con: duckdb.DuckDBPyConnection) -> Iterator[str]:
     """DuckDB's memory limit for the duration of a records load (``PILOTWATCH_DUCKDB_MEMORY``)."""
-    limit = os.environ.get(MEMORY_ENV, DEFAULT_MEMORY)
+    limit = settings.duckdb_memory_limit(DEFAULT_MEMORY)
     if not re.fullmatch(r"\d+(\.\d+)?\s*[KMGT]i?B", limit, re.IGNORECASE):
         raise PayrollError(f"{MEMORY_ENV}={limit!r}: give a size such as 1GB or 1500MB")
     setting = "SELECT current_setting('memory_limit'), current_setting('enable_progress_bar')"

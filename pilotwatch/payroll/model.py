@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 
 import polars as pl
 
 from pilotwatch.catalogue import Catalogue, Source
 from pilotwatch.sources.fetch import Fetched
-from warehouse import sql
+from warehouse import sql, utc_now
 
 DATASET = "payroll_records"
 SOURCE_ID = "adhoc"
@@ -65,9 +65,8 @@ class Stopped(Exception):  # noqa: N818 - a normal end of a load, not an error
         self.status, self.message, self.sha = status, message, sha
 
 
-def now() -> datetime:
-    """UTC without a zone: how the warehouse stores times."""
-    return datetime.now(UTC).replace(tzinfo=None)
+#: UTC without a zone, how the warehouse stores times: the warehouse's one clock.
+now = utc_now
 
 
 def lit(text: str) -> str:

@@ -33,7 +33,7 @@ from pilotwatch.payroll.model import (
     now,
     query,
 )
-from warehouse import frame, one, sql
+from warehouse import frame, one, sql, transaction
 
 
 def counts(con: duckdb.DuckDBPyConnection, staged: Staged, scoped: Scoped) -> Counts:
@@ -67,35 +67,30 @@ def write(con: duckdb.DuckDBPyConnection, load: Load, staged: Staged, scoped: Sc
                            years=sorted(set(body_years["year"].to_list())), body_years=body_years.height)
     sha = staged.fetched.sha256
     con.register("_pr_csv_quarantine", _csv_quarantine(staged, ids.salt, load.request.quarantine_limit))
-    con.execute("BEGIN TRANSACTION")
     try:
-        _quarantine(con, load, staged, n)
-        if failed:
-            first = first_problems(con, load.load_id, n.rejected)
-            message = failed + (f". First problems: {first}" if first else "")
-            result = ledger.record(con, load, _with(result, status="failed", message=message, rows_accepted=0), sha)
-            con.execute("COMMIT")
-            return result
-        _register_synthetic(con, bodies)
-        if ids.new_salt:
-            con.execute("INSERT INTO meta.payroll_id_salt VALUES (?, ?, ?)",
-                        [salt_fingerprint(ids.salt), load.load_id, now()])
-        _replace_records(con, load)
-        if load.source.kind == "http":
-            f = staged.fetched
-            con.execute(sql("upsert_source_state"), [load.uri, f.etag, f.last_modified, sha, now()])
-        notes = [f"{result.body_years} body-years of {', '.join(map(str, result.years))} replaced"]
-        if n.skipped:
-            notes.append(f"{n.skipped} records outside {load.request.year} skipped")
-        if bodies.synthetic:
-            notes.append(f"{len(bodies.synthetic)} synthetic bodies registered")
-        if n.rejected:
-            notes.append(f"{n.rejected} rejected: {first_problems(con, load.load_id, n.rejected)}")
-        result = ledger.record(con, load, _with(result, status="loaded", message="; ".join(notes)), sha)
-        con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
-        raise
+        with transaction(con):
+            _quarantine(con, load, staged, n)
+            if failed:
+                first = first_problems(con, load.load_id, n.rejected)
+                message = failed + (f". First problems: {first}" if first else "")
+                result = ledger.record(con, load, _with(result, status="failed", message=message, rows_accepted=0), sha)
+                return result
+            _register_synthetic(con, bodies)
+            if ids.new_salt:
+                con.execute("INSERT INTO meta.payroll_id_salt VALUES (?, ?, ?)",
+                            [salt_fingerprint(ids.salt), load.load_id, now()])
+            _replace_records(con, load)
+            if load.source.kind == "http":
+                f = staged.fetched
+                con.execute(sql("upsert_source_state"), [load.uri, f.etag, f.last_modified, sha, now()])
+            notes = [f"{result.body_years} body-years of {', '.join(map(str, result.years))} replaced"]
+            if n.skipped:
+                notes.append(f"{n.skipped} records outside {load.request.year} skipped")
+            if bodies.synthetic:
+                notes.append(f"{len(bodies.synthetic)} synthetic bodies registered")
+            if n.rejected:
+                notes.append(f"{n.rejected} rejected: {first_problems(con, load.load_id, n.rejected)}")
+            result = ledger.record(con, load, _with(result, status="loaded", message="; ".join(notes)), sha)
     finally:
         con.unregister("_pr_csv_quarantine")
     return result
