@@ -10,8 +10,8 @@ import warehouse
 from flows.analysis import recompute_analysis
 from pilotwatch import checks, registry
 from pilotwatch.catalogue import Catalogue, adhoc_source
-from pilotwatch.ingest import LoadFailed, load_source
-from warehouse import one
+from pilotwatch.ingest import load_source
+from pilotwatch.loads import LoadFailed
 
 
 @flow(name="ingest", log_prints=True)
@@ -31,17 +31,6 @@ def ingest(
                 # the monitor flow, which runs after every refresh and on its own weekly schedule)
                 recompute_analysis()
                 checks.checkpoint(con, get_run_logger())
-        except LoadFailed as exc:
-            print(exc)
-            row = one(
-                con,
-                "SELECT load_id, rows_accepted, rows_rejected FROM meta.loads ORDER BY load_id DESC LIMIT 1",
-            )
-            return {
-                "status": "failed",
-                "load_id": row[0] if row else None,
-                "rows_accepted": 0,
-                "rows_rejected": row[2] if row else 0,
-                "message": str(exc),
-            }
+        except LoadFailed as exc:  # recorded in meta.loads; the CLI prints its message
+            return exc.result.as_dict() | {"rows_accepted": 0}
     return r.as_dict()

@@ -11,13 +11,14 @@ from pathlib import Path
 
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
+from prefect.states import Failed, State
 
 import warehouse
-from pilotwatch import checks, registry, settings
+from pilotwatch import registry, settings
 from pilotwatch.catalogue import Catalogue, Source, load_catalogue
-from pilotwatch.ingest import LoadFailed, load_source
-from pilotwatch.refresh import RefreshFailed, Summary, resolve_years
-from warehouse import one
+from pilotwatch.ingest import load_source
+from pilotwatch.loads import LoadFailed, LoadResult
+from pilotwatch.refresh import Summary, keep_failed_loads, resolve_years, run_checks
 
 
 @task(name="seed-registry", cache_policy=NO_CACHE)
@@ -27,46 +28,16 @@ def seed_registry() -> dict[str, int]:
 
 
 @task(name="load-source", task_run_name="load-{source.id}", cache_policy=NO_CACHE)
-def load_one(
-    catalogue: Catalogue, source: Source, years: list[int], run_id: str, force: bool
-) -> dict[str, object]:
-    logger = get_run_logger()
+def load_one(catalogue: Catalogue, source: Source, years: list[int], run_id: str, force: bool) -> LoadResult | State:
+    """One source; a failed load is a Failed task run carrying the failure (its reason is reported once,
+    by the refresh, after every source has had its turn)."""
     with warehouse.writer() as con:
         try:
             r = load_source(con, catalogue, source, years, run_id=run_id, force=force)
         except LoadFailed as exc:
-            logger.error("%s", exc)
-            row = one(
-                con,
-                "SELECT load_id, dataset, source_id, source_uri, status, rows_read, rows_accepted, rows_rejected, "
-                "message FROM meta.loads WHERE run_id = ? AND source_id = ? ORDER BY load_id DESC LIMIT 1",
-                [run_id, source.id],
-            )
-            keys = (
-                "load_id",
-                "dataset",
-                "source_id",
-                "source_uri",
-                "status",
-                "rows_read",
-                "rows_accepted",
-                "rows_rejected",
-                "message",
-            )
-            return (
-                dict(zip(keys, row, strict=True))
-                if row
-                else {
-                    "status": "failed",
-                    "source_id": source.id,
-                    "dataset": source.dataset,
-                    "rows_accepted": 0,
-                    "rows_rejected": 0,
-                    "message": str(exc),
-                }
-            )
-    logger.info("%s %s: %s accepted, %s rejected", r.status, source.id, r.rows_accepted, r.rows_rejected)
-    return r.as_dict()
+            return Failed(message=f"load of source {source.id} failed (reason: mart.loads, run {run_id})", data=exc)
+    get_run_logger().info("%s %s: %s accepted, %s rejected", r.status, source.id, r.rows_accepted, r.rows_rejected)
+    return r
 
 
 @flow(name="annual_refresh", log_prints=True)
@@ -76,28 +47,37 @@ def annual_refresh(
     catalogue: str | None = None,
     force: bool = False,
     analysis: bool = True,
-) -> dict[str, object]:
+) -> dict[str, object] | State:
     """Load the catalogue's sources for ``year`` (or ``years``; default: every catalogued year)."""
     cat = load_catalogue(settings.catalogue_path(catalogue))
     wanted = resolve_years(cat, year, years)
     run_id = str(uuid.uuid4())
     summary = Summary(wanted)
-    with warehouse.writer("annual_refresh") as con:
-        seed_registry()
-        for source in cat.sources:
-            if set(source.years) & set(wanted):
-                summary.loads.append(load_one(cat, source, wanted, run_id, force))
-        if analysis:
-            after_load(wanted)
-        checks.checkpoint(con, get_run_logger())  # a failed expectation raises: nothing is published
-        print(summary.text(con))
+    outcome = None
+    try:
+        with warehouse.writer("annual_refresh") as con:
+            seed_registry()
+            for source in cat.sources:
+                if set(source.years) & set(wanted):
+                    state = load_one(cat, source, wanted, run_id, force, return_state=True)
+                    summary.add(state.result(raise_on_failure=False))
+            if analysis:
+                after_load(wanted)
+            print(summary.text(con))
+            outcome = run_checks(con, get_run_logger())
+            if not outcome.ok:
+                raise summary.error(outcome)  # the writer discards the working copy: nothing is published
+    except Exception as exc:
+        keep_failed_loads(summary)  # whatever else is discarded, mart.loads says which sources failed and why
+        if outcome is None or outcome.ok:
+            raise
+        print(summary.report(outcome))
+        return Failed(message=summary.headline(outcome), data=exc)  # raised to the caller, printed once
     if analysis:
         after_publish()
-    if summary.failed:
-        raise RefreshFailed(
-            f"{len(summary.failed)} source(s) failed (the others were published): "
-            + "; ".join(str(r["message"]) for r in summary.failed)
-        )
+    if summary.failures:
+        print(summary.report(outcome))
+        return Failed(message=summary.headline(outcome), data=summary.error(outcome))
     return {"run_id": run_id, "years": wanted, "loads": summary.loads, "db": str(Path(settings.db_path()))}
 
 

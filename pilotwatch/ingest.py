@@ -9,8 +9,7 @@ quarantine, so an operator can see why).
 from __future__ import annotations
 
 import logging
-from dataclasses import asdict, dataclass
-from datetime import UTC, datetime
+from dataclasses import dataclass
 
 import duckdb
 import polars as pl
@@ -18,6 +17,7 @@ import polars as pl
 from pilotwatch import lineage, plausibility
 from pilotwatch.catalogue import Catalogue, Source
 from pilotwatch.faults import failpoint
+from pilotwatch.loads import Load, LoadFailed, LoadResult, now
 from pilotwatch.registry import registry_frames
 from pilotwatch.revisions import write_facts
 from pilotwatch.sources.fetch import Fetched, SourceError, fetch
@@ -25,70 +25,12 @@ from pilotwatch.sources.readers import ReadTable, read_source
 from schemas.validate import validate
 from transforms.facts import prepare_facts
 from transforms.numbers import default_format
-from transforms.reshape import to_long
-from warehouse import one, replace_rows, sql
+from transforms.reshape import source_headers, to_long
+from warehouse import replace_rows, sql
+
+__all__ = ["LoadFailed", "LoadResult", "Staged", "load_source", "stage"]  # LoadFailed/LoadResult: pilotwatch.loads
 
 log = logging.getLogger("pilotwatch.ingest")
-
-
-@dataclass
-class LoadResult:
-    load_id: int
-    dataset: str
-    source_id: str
-    source_uri: str
-    status: str  # loaded | unchanged | failed
-    rows_read: int = 0
-    rows_accepted: int = 0
-    rows_rejected: int = 0
-    message: str = ""
-
-    def as_dict(self) -> dict[str, object]:
-        return asdict(self)
-
-
-class LoadFailed(RuntimeError):
-    """A source could not be loaded; the warehouse facts are unchanged."""
-
-
-def _now() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
-
-
-def _years_key(years: list[int]) -> str:
-    return ",".join(str(y) for y in sorted(years))
-
-
-def _record(
-    con: duckdb.DuckDBPyConnection,
-    r: LoadResult,
-    *,
-    source: Source,
-    years: list[int],
-    sha: str | None,
-    started: datetime,
-    run_id: str | None,
-) -> None:
-    con.execute(
-        "INSERT INTO meta.loads VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [
-            r.load_id,
-            run_id,
-            r.dataset,
-            r.source_id,
-            source.kind,
-            r.source_uri,
-            _years_key(years),
-            sha,
-            r.rows_read,
-            r.rows_accepted,
-            r.rows_rejected,
-            started,
-            _now(),
-            r.status,
-            r.message or None,
-        ],
-    )
 
 
 def _raw_rows(table: pl.DataFrame) -> pl.DataFrame:
@@ -97,13 +39,6 @@ def _raw_rows(table: pl.DataFrame) -> pl.DataFrame:
         pl.col("_row").cast(pl.Int64).alias("row_number"),
         pl.struct(cols).struct.json_encode().alias("raw_row") if cols else pl.lit("{}").alias("raw_row"),
     )
-
-
-def row_message(source: Source, uri: str, rejects: pl.DataFrame, limit: int = 5) -> str:
-    """ "source X (uri): row 7, column 'Y': reason; …" — the first few rejects, for logs and errors."""
-    parts = [f"row {r}, column '{c}': {why}" for r, c, why in rejects.head(limit).iter_rows()]
-    more = f" (+{rejects.height - limit} more, see mart.quarantine)" if rejects.height > limit else ""
-    return f"source {source.id} ({uri}): " + "; ".join(parts) + more
 
 
 def load_source(
@@ -116,100 +51,66 @@ def load_source(
     force: bool = False,
     fetched: Fetched | None = None,
 ) -> LoadResult:
-    """Load ``source`` for ``years`` (those it covers) into the warehouse behind ``con``."""
-    started = _now()
+    """Load ``source`` for ``years`` (those it covers) into the warehouse behind ``con``.
+
+    Raises :class:`LoadFailed` (carrying the failed load's result, already recorded with its
+    reason and quarantine) when the source cannot be fetched or read, or refuses too much.
+    """
     uri = (
         catalogue.location(source)
         if source.kind != "http"
         else (fetched.uri if fetched else source.url or "")
     )
     years = sorted(set(years) & set(source.years)) if source.years else sorted(years)
-    load_id = int(one(con, "SELECT nextval('meta.load_id_seq')")[0])  # type: ignore[index]
-    result = LoadResult(load_id, source.dataset, source.id, uri, "failed")
-    previous = one(
-        con, "SELECT etag, last_modified, sha256 FROM meta.source_state WHERE source_uri = ?", [uri]
-    )
-    prev = (
-        dict(zip(("etag", "last_modified", "sha256"), previous, strict=True))
-        if previous and not force
-        else None
-    )
-    sha: str | None = None
+    load = Load.start(con, dataset=source.dataset, source_id=source.id, source_kind=source.kind,
+                      source_uri=uri, years=years, run_id=run_id)
     try:
-        got = fetched or fetch(source, catalogue, prev)
-        result.source_uri = uri = got.uri or uri
-        sha = got.sha256
-        last_sha = one(con, sql("last_loaded_sha"), [source.id, source.dataset, _years_key(years)])
-        if not force and (got.not_modified or (last_sha and last_sha[0] == got.sha256)):
-            result.status, result.message = "unchanged", "source unchanged since the last load"
-            _record(con, result, source=source, years=years, sha=sha, started=started, run_id=run_id)
-            return result
+        got = fetched or fetch(source, catalogue, None if force else load.previous_state())
+        load.source_uri = got.uri or uri
+        if (done := load.unchanged(got.sha256, not_modified=got.not_modified, force=force)) is not None:
+            return done
         assert got.content is not None
         failpoint("fetch")
         read = read_source(got.content, source)
+        staged = stage(con, source, read, years)
     except SourceError as exc:
-        result.message = str(exc)
-        _record(con, result, source=source, years=years, sha=sha, started=started, run_id=run_id)
-        raise LoadFailed(str(exc)) from exc
+        raise load.fail(str(exc)) from exc
+    except (pl.exceptions.PolarsError, KeyError, ValueError) as exc:  # parsed, but not as the catalogue says
+        raise load.fail(f"{load.where()}: cannot reshape the table as its catalogue entry describes it: "
+                        f"{type(exc).__name__}: {exc}") from exc
 
-    staged = stage(con, source, read, years)
     table, valid, rejects, held = read.frame, staged.valid, staged.rejects, staged.held
     failpoint("validate")
-    result.rows_read = table.height
-    result.rows_accepted = valid.height
-    result.rows_rejected = rejects.height
-    total = valid.height + rejects.height + held.height
-    share = rejects.height / total if total else 0.0
-    threshold = catalogue.max_reject_share(source)
-    if total == 0:
-        result.message = f"source {source.id} ({uri}): no values for years {_years_key(years)}"
-    elif share > threshold:
-        result.message = (
-            f"source {source.id} ({uri}): {rejects.height} of {total} values rejected "
-            f"({share:.0%} > max_reject_share {threshold:.0%}); nothing loaded. First problems: "
-            + row_message(source, uri, rejects).split(": ", 1)[1]
-        )
-
-    rejects = pl.concat([rejects, plausibility.hold(con, held, load_id=load_id, dataset=source.dataset,
+    load.count(read=table.height, accepted=valid.height, rejected=rejects.height, held=held.height)
+    problems = f"{load.where()}: {load.describe(rejects)}" if rejects.height else ""
+    refused = load.gate(catalogue.max_reject_share(source), first_problems=load.describe(rejects))
+    rejects = pl.concat([rejects, plausibility.hold(con, held, load_id=load.load_id, dataset=source.dataset,
                                                     source_id=source.id)]).sort("_row")
     raw = _raw_rows(table)
-    con.register("_raw_rows", raw)
-    con.register("_quarantine", rejects)
-    try:
-        con.execute("BEGIN TRANSACTION")
+    with load.transaction():
+        load.quarantine(rejects, raw)
+        if refused:  # quarantine and audit only, facts untouched
+            raise load.fail(refused)
+        con.register("_raw_rows", raw)
         try:
-            con.execute(sql("insert_quarantine"), [load_id, source.dataset, source.id, uri, _now()])
-            if result.message:  # failed: quarantine and audit only, facts untouched
-                _record(con, result, source=source, years=years, sha=sha, started=started, run_id=run_id)
-                con.execute("COMMIT")
-                raise LoadFailed(result.message)
-            con.execute(sql("load_source_rows"), [load_id])
-            overridden, change_notes = _load_facts(con, source, valid, load_id, sha)
-            lineage.store(con, load_id, valid)
-            failpoint("load")
-            con.execute(sql("upsert_source_state"), [uri, got.etag, got.last_modified, sha, _now()])
-            result.status = "loaded"
-            notes = [row_message(source, uri, rejects)] if rejects.height else []
-            if held.height:
-                notes.append(f"{held.height} value(s) held as suspected unit or scale errors (mart.held_values)")
-            if read.notes:
-                notes.append(f"{len(read.notes)} note(s) after the table, not read as data: "
-                             + "; ".join(f"row {n}: {t[:80]}" for n, t in read.notes))
-            notes += change_notes
-            if overridden:
-                notes.append(f"{len(overridden)} value(s) differ from another source's and were replaced: "
-                             + "; ".join(f"{b} {y} {i}: {o:g} ({src}) -> {n:g}" for b, y, i, o, n, src in overridden[:5]))
-            result.message = " | ".join(notes)
-            _record(con, result, source=source, years=years, sha=sha, started=started, run_id=run_id)
-            con.execute("COMMIT")
-        except LoadFailed:
-            raise
-        except Exception:
-            con.execute("ROLLBACK")
-            raise
-    finally:
-        con.unregister("_raw_rows")
-        con.unregister("_quarantine")
+            con.execute(sql("load_source_rows"), [load.load_id])
+        finally:
+            con.unregister("_raw_rows")
+        overridden, change_notes = _load_facts(con, source, valid, load.load_id, load.sha256)
+        lineage.store(con, load.load_id, valid)
+        failpoint("load")
+        load.remember_source(got.etag, got.last_modified)
+        notes = [problems] if problems else []
+        if held.height:
+            notes.append(f"{held.height} value(s) held as suspected unit or scale errors (mart.held_values)")
+        if read.notes:
+            notes.append(f"{len(read.notes)} note(s) after the table, not read as data: "
+                         + "; ".join(f"row {n}: {t[:80]}" for n, t in read.notes))
+        notes += change_notes
+        if overridden:
+            notes.append(f"{len(overridden)} value(s) differ from another source's and were replaced: "
+                         + "; ".join(f"{b} {y} {i}: {o:g} ({src}) -> {n:g}" for b, y, i, o, n, src in overridden[:5]))
+        result = load.finish(" | ".join(notes))
     if result.message:
         log.warning("%s", result.message)
     return result
@@ -228,6 +129,7 @@ class Staged:
 def stage(con: duckdb.DuckDBPyConnection, source: Source, read: ReadTable, years: list[int]) -> Staged:
     """The pipeline between reading and writing, shared by loads and ``--dry-run`` (reads ``con`` only)."""
     reg = registry_frames(con)
+    headers = source_headers(source)
     long = to_long(read.frame, source, read.units)
     prepared = prepare_facts(
         long,
@@ -236,13 +138,13 @@ def stage(con: duckdb.DuckDBPyConnection, source: Source, read: ReadTable, years
         reg["labels"],
         reg["indicators"],
         years,
-        year_column=source.columns.year or "year",
+        headers,
         numbers=default_format(source.format, source.numbers.decimal, source.numbers.thousands),
         assume_declared=source.units.assume_declared,
         rates=reg["rates"],
     )
     candidates = prepared.accepted.rename({"_row": "row_number"})
-    valid, schema_rejects = validate(source.dataset, candidates)
+    valid, schema_rejects = validate(source.dataset, candidates, headers)
     valid, held = plausibility.screen(con, source.dataset, valid)  # suspected unit/scale errors: held, not rejected
     return Staged(long, valid, pl.concat([prepared.rejected, schema_rejects]).sort("_row"), held)
 
@@ -300,6 +202,6 @@ def _load_facts(
     finally:
         con.unregister("_new_facts")
     changes = write_facts(
-        con, facts, source_id=source.id, sha256=sha, mode=source.replace, load_id=load_id, recorded_at=_now()
+        con, facts, source_id=source.id, sha256=sha, mode=source.replace, load_id=load_id, recorded_at=now()
     )
     return overridden, changes.notes()

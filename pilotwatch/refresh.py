@@ -1,17 +1,36 @@
-"""What an annual refresh does, independent of the orchestrator (the Prefect flow only wires it)."""
+"""What an annual refresh does, independent of the orchestrator (the Prefect flow only wires it).
+
+Failures point at their cause: a source that fails is reported first, with its reason, and the
+warehouse checks that then fail (a body-year left incomplete by that source) second, as its
+consequence — never the other way round. Each reason is printed once, in :meth:`Summary.report`;
+the orchestrator's own log lines and the command line name the failure without repeating it.
+"""
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 
 import duckdb
 
+import warehouse
+from pilotwatch import checks
 from pilotwatch.catalogue import Catalogue, parse_year_range
+from pilotwatch.loads import LoadFailed, LoadResult, record_again
 from warehouse import one
+
+log = logging.getLogger("pilotwatch.refresh")
 
 
 class RefreshFailed(RuntimeError):
-    """Some sources failed; what did load was published, the failed ones changed nothing."""
+    """Some sources failed. What did load was published — unless warehouse checks failed as a
+    consequence (``checks`` is then their outcome), in which case nothing was, except the record of
+    the failed loads in ``mart.loads``."""
+
+    def __init__(self, message: str, failed: list[LoadResult], checks: checks.Outcome | None = None) -> None:
+        super().__init__(message)
+        self.failed = failed
+        self.checks = checks
 
 
 def resolve_years(
@@ -33,12 +52,24 @@ def resolve_years(
 class Summary:
     years: list[int]
     loads: list[dict[str, object]] = field(default_factory=list)
+    failures: list[LoadFailed] = field(default_factory=list)
+
+    def add(self, outcome: object) -> None:
+        """One source's outcome: its result, or the failure that carries it (any other error is raised)."""
+        if isinstance(outcome, BaseException) and not isinstance(outcome, LoadFailed):
+            raise outcome
+        if isinstance(outcome, LoadFailed):
+            self.failures.append(outcome)
+            outcome = outcome.result
+        assert isinstance(outcome, LoadResult), outcome
+        self.loads.append(outcome.as_dict())
 
     @property
     def failed(self) -> list[dict[str, object]]:
         return [r for r in self.loads if r["status"] == "failed"]
 
     def text(self, con: duckdb.DuckDBPyConnection | None = None) -> str:
+        """The per-source table (reasons of failures follow in :meth:`report`, once)."""
         lines = [
             f"pilotwatch refresh: years {self.years[0]}-{self.years[-1]}"
             if self.years
@@ -49,8 +80,6 @@ class Summary:
                 f"  {r['status']:<9} {r['dataset']:<27} {r['source_id']:<42} "
                 f"accepted {r['rows_accepted']:>4}  rejected {r['rows_rejected']:>3}"
             )
-            if r["status"] == "failed":
-                lines.append(f"            {r['message']}")
         if con is not None:
             counts = one(
                 con,
@@ -63,3 +92,58 @@ class Summary:
                     f"{counts[2]}-{counts[3]}; {q[0] if q else 0} rows in quarantine (mart.quarantine)"
                 )
         return "\n".join(lines)
+
+    def headline(self, outcome: checks.Outcome | None = None) -> str:
+        """One line naming what failed, without the reasons (for the orchestrator's state)."""
+        parts = []
+        if self.failures:
+            ids = ", ".join(f.result.source_id for f in self.failures)
+            parts.append(f"{len(self.failures)} source(s) failed ({ids})")
+        if outcome is not None and not outcome.ok:
+            parts.append(f"{len(outcome.critical)} warehouse check(s) failed"
+                         + (" as a consequence" if self.failures else ""))
+        published = "nothing was published" if outcome is not None and not outcome.ok else "the others were published"
+        return "refresh failed: " + "; ".join(parts) + f"; {published}"
+
+    def report(self, outcome: checks.Outcome | None = None) -> str:
+        """The final error: failed sources first, with their reasons; then the checks that failed."""
+        lines = [self.headline(outcome)]
+        if self.failures:
+            lines.append("failed sources (recorded in mart.loads):")
+            lines += [f"  {f.result.source_id}: {f.result.message}" for f in self.failures]
+        if outcome is not None and not outcome.ok:
+            lines.append("warehouse checks that failed" + (" as a consequence:" if self.failures else ":"))
+            lines += [f"  {line.strip()}" for line in outcome.text().splitlines()[1:]]
+        return "\n".join(lines)
+
+    def error(self, outcome: checks.Outcome | None = None) -> Exception:
+        """The exception a failed refresh ends with: :class:`RefreshFailed` when sources failed,
+        ``WarehouseChecksFailed`` when only checks did."""
+        if self.failures:
+            return RefreshFailed(self.report(outcome), [f.result for f in self.failures], outcome)
+        assert outcome is not None and not outcome.ok, "error() of a refresh that did not fail"
+        return checks.WarehouseChecksFailed(outcome, published=False)
+
+
+def run_checks(con: duckdb.DuckDBPyConnection, logger: logging.Logger | logging.LoggerAdapter | None = None
+               ) -> checks.Outcome:
+    """The warehouse checks on the refresh's working copy. A pass is logged; a failure is left to
+    :meth:`Summary.report`, which prints it once, after the sources that caused it."""
+    outcome = checks.run_checkpoint(con)
+    if outcome.ok:
+        for line in outcome.text().splitlines():
+            (logger or log).info("%s", line)
+    return outcome
+
+
+def keep_failed_loads(summary: Summary) -> None:
+    """Publish the failed loads of a refresh that was discarded (its checks failed): the facts stay
+    as they were, but ``mart.loads`` must say which sources failed and why."""
+    if not summary.failures:
+        return
+    try:
+        with warehouse.writer("annual_refresh: record failed loads") as con:
+            for failure in summary.failures:
+                record_again(con, failure)
+    except Exception as exc:  # noqa: BLE001 - never hide the refresh's own error behind this one
+        log.warning("could not record the failed loads in mart.loads: %s", exc)

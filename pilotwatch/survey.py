@@ -35,10 +35,12 @@ from pilotwatch.catalogue import (
     Source,
     XlsxOptions,
 )
+from pilotwatch.loads import Load
 from pilotwatch.sources.fetch import fetch
 from pilotwatch.sources.readers import read_table
 from pilotwatch.survey_demo import BANNER, SEED
 from pilotwatch.survey_items import load_instruments
+from schemas.rejects import empty_rejects, pandera_rejects
 from schemas.survey import staging_model
 from transforms.registry import resolve_bodies
 from transforms.survey_distributions import item_distributions, question_distributions
@@ -47,7 +49,7 @@ from transforms.survey_mapping import Coded, code_answers, locate_header
 from transforms.survey_reliability import reliability
 from transforms.survey_screening import ScreeningRules, screen
 from transforms.survey_spec import Instrument, Instruments
-from warehouse import frame, one, replace_rows, transaction, utc_now
+from warehouse import frame, replace_rows, utc_now
 
 #: Closed questions of the citizens' survey asked of everyone (Q9 only follows a "yes" to Q8).
 CITIZEN_SCREEN = ["Q5", "Q6", "Q8", "Q11", "Q12", "Q14"]
@@ -142,7 +144,7 @@ def prepare(table: pl.DataFrame, instrument: str, spec: Instruments, resolve_bod
         kept, screened = screen(valid, screen_items, options.rules, straightline_items=[])
     else:
         kept, screened = screen(valid, ins.likert_items, options.rules)
-    schema_bad = _schema_failures(kept, staging_model(spec, instrument))
+    schema_bad = _schema_failures(kept, staging_model(spec, instrument), coded.columns)
     kept = kept.filter(~pl.col("_row").is_in(schema_bad["_row"].implode()))
     refused = pl.concat([
         bad,
@@ -157,19 +159,17 @@ def prepare(table: pl.DataFrame, instrument: str, spec: Instruments, resolve_bod
     return Prepared(kept, coded.free_text, quarantine, table.height, coded.columns)
 
 
-def _schema_failures(df: pl.DataFrame, schema) -> pl.DataFrame:  # noqa: ANN001
+def _schema_failures(df: pl.DataFrame, schema, headers: dict[str, str]) -> pl.DataFrame:  # noqa: ANN001
+    """Answers the instrument's pandera model refuses, named by the export's own headers."""
     import pandera.polars as pa
 
-    empty = pl.DataFrame(schema={"_row": pl.Int64, "column_name": pl.String, "reason": pl.String})
     try:
         schema.validate(df, lazy=True)
-        return empty
     except pa.errors.SchemaErrors as exc:
-        fc = exc.failure_cases.filter(pl.col("index").is_not_null())
-    rows = df["_row"].to_list()
-    out = [(rows[int(i)], str(c), f"{c} = {v} fails {chk}") for i, c, v, chk in
-           zip(fc["index"], fc["column"], fc["failure_case"], fc["check"], strict=True)]
-    return pl.DataFrame(out, schema=empty.schema, orient="row").unique("_row", keep="first")
+        found = pandera_rejects(exc, df, headers=headers)
+        return found.group_by("_row", maintain_order=True).agg(
+            pl.col("column_name").drop_nulls().str.join(", "), pl.col("reason").str.join("; "))
+    return empty_rejects()
 
 
 # -- analysis ---------------------------------------------------------------------------------
@@ -278,7 +278,6 @@ def run(
 # -- persistence ------------------------------------------------------------------------------
 
 
-
 def registry(con: duckdb.DuckDBPyConnection) -> tuple[pl.DataFrame, pl.DataFrame]:
     bodies = frame(con, "SELECT body_code FROM core.bodies")
     aliases = frame(con, "SELECT alias, body_code, valid_from, valid_to FROM core.body_aliases")
@@ -289,28 +288,14 @@ def persist(con: duckdb.DuckDBPyConnection, an: Analysis, prep: Prepared, export
             started: datetime) -> int:
     """Record the load, the quarantine and every result table, replacing this (instrument, wave)."""
     instrument, wave = an.instrument, an.wave
-    load_id = int(one(con, "SELECT nextval('meta.load_id_seq')")[0])  # type: ignore[index]
     dataset = f"survey_{instrument}"
-    kind = "synthetic" if options.synthetic else export.kind
-    with transaction(con):
-        con.execute(
-            "INSERT INTO meta.loads VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [load_id, None, dataset, f"{dataset}_{wave}", kind, export.uri, wave, export.sha256, prep.n_read,
-             prep.accepted.height, prep.quarantine.height, started, utc_now(), "loaded",
-             BANNER if options.synthetic else None],
-        )
-        if prep.quarantine.height:
-            q = prep.quarantine.select(
-                pl.lit(load_id, pl.Int64).alias("load_id"), pl.lit(dataset).alias("dataset"),
-                pl.lit(f"{dataset}_{wave}").alias("source_id"), pl.lit(export.uri).alias("source_uri"),
-                pl.col("_row").alias("row_number"), "column_name", "reason", "raw_row",
-                pl.lit(utc_now()).alias("created_at"))
-            con.register("_survey_q", q)
-            try:
-                con.execute("INSERT INTO core.quarantine SELECT load_id, dataset, source_id, source_uri, row_number, "
-                            "column_name, reason, CAST(raw_row AS JSON), created_at FROM _survey_q")
-            finally:
-                con.unregister("_survey_q")
+    load = Load.start(con, dataset=dataset, source_id=f"{dataset}_{wave}",
+                      source_kind="synthetic" if options.synthetic else export.kind, source_uri=export.uri,
+                      years=wave)
+    load.started_at, load.sha256, load_id = started, export.sha256, load.load_id
+    load.count(read=prep.n_read, accepted=prep.accepted.height, rejected=prep.quarantine.height)
+    with load.transaction():
+        load.quarantine(prep.quarantine)
         scope = {"instrument": instrument, "wave": wave}
         run = pl.DataFrame([{
             "load_id": load_id, **scope, "source_uri": export.uri, "synthetic": options.synthetic,
@@ -334,6 +319,7 @@ def persist(con: duckdb.DuckDBPyConnection, an: Analysis, prep: Prepared, export
                 replace_rows(con, table, df.with_columns(
                     pl.lit(load_id, pl.Int64).alias("load_id"), pl.lit(instrument).alias("instrument"),
                     pl.lit(wave).alias("wave")), key=["instrument", "wave"])
+        load.finish(BANNER if options.synthetic else "")
     return load_id
 
 

@@ -154,7 +154,7 @@ def test_opendata_paged_json_api(seeded_db: Path, http_server: HttpFixture, monk
     [
         ("acsa,2020,overall_effectiveness,104.5", "evaluation_center", 2, "value", "outside the registered range [0, 100]"),
         ("acsa,2020,payroll_fund_musd,-6.6", "payroll", 2, "value", "outside the registered range [0, ]"),
-        ("Ministry of Magic,2020,overall_effectiveness,50", "evaluation_center", 2, "value", "unknown body 'Ministry of Magic'"),
+        ("Ministry of Magic,2020,overall_effectiveness,50", "evaluation_center", 2, "body", "unknown body 'Ministry of Magic'"),
         ("acsa,,overall_effectiveness,50", "evaluation_center", 2, "year", "cannot read a year"),
         ("acsa,2020,overall_effectiveness,8x9", "evaluation_center", 2, "value", "8x9"),
         ("acsa,2020,happiness,50", "evaluation_center", 2, "indicator", "unknown indicator 'happiness'"),

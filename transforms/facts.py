@@ -6,15 +6,16 @@ rules (ranges, sane years, one value per key) live in the pandera schemas under 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import polars as pl
 
+from schemas.rejects import empty_rejects, refuse
 from transforms.numbers import NumberFormat, parse_number_column
 from transforms.registry import body_candidates, resolve_bodies, resolve_indicators
 from transforms.units import LINEAGE_COLUMNS, apply_units, split_cell
 
-REJECT_COLUMNS = ["_row", "column_name", "reason"]
 FACT_COLUMNS = ["_row", "body_code", "year", "indicator", "value", "unit", "min_value", "max_value"]
 MACRO_COLUMNS = ["_row", "series", "year", "value", "unit"]
 
@@ -22,19 +23,16 @@ MACRO_COLUMNS = ["_row", "series", "year", "value", "unit"]
 @dataclass(frozen=True)
 class Prepared:
     accepted: pl.DataFrame
-    rejected: pl.DataFrame  # _row, column_name, reason
+    rejected: pl.DataFrame  # schemas.rejects.REJECTS: _row, column_name, reason
     skipped_other_dataset: int
     skipped_other_year: int
 
 
-def _rejects(frame: pl.DataFrame, column: pl.Expr, reason: pl.Expr) -> pl.DataFrame:
-    return frame.select(
-        pl.col("_row").cast(pl.Int64), column.cast(pl.String).alias("column_name"), reason.cast(pl.String).alias("reason")
-    )
-
-
-def empty_rejects() -> pl.DataFrame:
-    return pl.DataFrame(schema={"_row": pl.Int64, "column_name": pl.String, "reason": pl.String})
+def header(headers: Mapping[str, str | None], field: str) -> pl.Expr:
+    """The source header of ``field`` (``transforms.reshape.source_headers``); the value's own column
+    (``_column``) where the field is spread over columns (the bodies of a wide table) or unmapped."""
+    name = headers.get(field)
+    return pl.lit(name, dtype=pl.String) if name else pl.col("_column")
 
 
 def parse_years(long: pl.DataFrame) -> pl.DataFrame:
@@ -71,9 +69,9 @@ def dedupe(frame: pl.DataFrame, key: list[str]) -> tuple[pl.DataFrame, pl.DataFr
     key_text = pl.concat_str([pl.col(k).cast(pl.String) for k in key], separator="/")
     rejects = pl.concat(
         [
-            _rejects(repeats, pl.col("_column"),
+            refuse(repeats, pl.col("_column"),
                      pl.format("duplicate of row {} (same {} and value)", pl.col("_first"), key_text)),
-            _rejects(conflicting, pl.col("_column"),
+            refuse(conflicting, pl.col("_column"),
                      pl.format("conflicting values for {}: {}", key_text, pl.col("_list"))),
         ]
     )
@@ -87,7 +85,7 @@ def prepare_facts(
     labels: pl.DataFrame,
     indicators: pl.DataFrame,
     years: list[int] | None = None,
-    year_column: str = "year",
+    headers: Mapping[str, str | None] | None = None,
     *,
     numbers: NumberFormat | None = None,
     assume_declared: bool = False,
@@ -95,14 +93,17 @@ def prepare_facts(
 ) -> Prepared:
     """Parse, resolve and de-duplicate long rows of one dataset; refuse the rest with reasons.
 
+    ``headers`` maps ``body_code``, ``year`` and ``indicator`` to the source's header for them, so a
+    refusal names the cell that is wrong (an unknown body in ``body``, not in the value's column).
     ``numbers`` are the source's declared separators; values are read with their units and
     converted to the indicator's unit (:func:`transforms.units.apply_units`, ``rates`` = the
     warehouse's macro series), a unitless value only where ``assume_declared``.
     """
+    headers = headers or {"body_code": "body", "year": "year", "indicator": "indicator"}
     rejects: list[pl.DataFrame] = []
     df = parse_years(long)
     bad = df.filter(pl.col("year").is_null())
-    rejects.append(_rejects(bad, pl.lit(year_column),
+    rejects.append(refuse(bad, header(headers, "year"),
                             pl.format("cannot read a year from '{}'", pl.col("year_text").fill_null(""))))
     df = df.filter(pl.col("year").is_not_null())
     n = df.height
@@ -116,7 +117,7 @@ def prepare_facts(
     else:
         df = resolve_indicators(df, labels, indicators)
         unknown = df.filter(pl.col("indicator").is_null())
-        rejects.append(_rejects(unknown, pl.lit("indicator"),
+        rejects.append(refuse(unknown, header(headers, "indicator"),
                                 pl.format("unknown indicator '{}'", pl.col("indicator_label").fill_null(""))))
         df = df.filter(pl.col("indicator").is_not_null())
         n = df.height
@@ -126,11 +127,13 @@ def prepare_facts(
         df = resolve_bodies(df, aliases)
         unknown_body = df.filter(pl.col("body_code").is_null())
         hints = body_candidates(unknown_body["body_label"].unique().drop_nulls().to_list(), aliases)
-        rejects.append(_rejects(unknown_body, pl.col("_column"),
-                                pl.format("unknown body '{}' (not in the body registry{})",
-                                          pl.col("body_label").fill_null(""),
-                                          pl.col("body_label").replace_strict(hints, default="",
-                                                                              return_dtype=pl.String).fill_null(""))))
+        rejects.append(refuse(
+            unknown_body, header(headers, "body_code"),
+            pl.when(pl.col("body_label").is_null() | (pl.col("body_label").str.strip_chars() == ""))
+            .then(pl.lit("no body: the cell is empty (a merged cell? list its column under fill_down)"))
+            .otherwise(pl.format("unknown body '{}' (not in the body registry{})", pl.col("body_label"),
+                                 pl.col("body_label").replace_strict(hints, default="",
+                                                                     return_dtype=pl.String).fill_null("")))))
         df = df.filter(pl.col("body_code").is_not_null())
 
     if dataset == "macro":
@@ -138,9 +141,9 @@ def prepare_facts(
     else:
         df = apply_units(df, indicators, rates, numbers=numbers or NumberFormat(), assume_declared=assume_declared)
     missing = df.filter(pl.col("value").is_null() & pl.col("value_error").is_null())
-    rejects.append(_rejects(missing, pl.col("_column"), pl.lit("missing value")))
+    rejects.append(refuse(missing, pl.col("_column"), pl.lit("missing value")))
     unparsable = df.filter(pl.col("value_error").is_not_null())
-    rejects.append(_rejects(unparsable, pl.col("_column"), pl.col("value_error")))
+    rejects.append(refuse(unparsable, pl.col("_column"), pl.col("value_error")))
     df = df.filter(pl.col("value").is_not_null())
 
     key = ["series", "year"] if dataset == "macro" else ["body_code", "year", "indicator"]

@@ -102,6 +102,24 @@ def _with_header_units(long: pl.DataFrame, units: dict[str, str] | None) -> pl.D
             .with_columns(unit_text=pl.coalesce(pl.col("unit_text"), pl.col("_unit"))).drop("_unit"))
 
 
+def source_headers(source: Layout) -> dict[str, str | None]:
+    """Which source header holds each field of a fact, so a refusal names the cell that is wrong.
+
+    ``None`` means "the value's own column" (``_column``): the bodies of a ``wide_bodies`` table, the
+    indicators of a ``wide_indicators`` one, and the value itself. A field the catalogue gives as a
+    constant (``body:``, ``year:``) is named by its catalogue key.
+    """
+    c = source.columns
+    return {
+        "body_code": None if source.layout == "wide_bodies" else c.body or "body",
+        "year": c.year or "year",
+        "indicator": None if source.layout == "wide_indicators" else c.indicator or "indicator",
+        "series": None if source.layout == "wide_indicators" else c.indicator or "series",
+        "unit": c.unit,  # else the unit was written in the value's cell
+        "value": None,
+    }
+
+
 def to_long(frame: pl.DataFrame, source: Layout, units: dict[str, str] | None = None) -> pl.DataFrame:
     """Reshape a read table into long rows according to the source's layout.
 

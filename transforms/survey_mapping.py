@@ -22,9 +22,10 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
+from schemas.rejects import REJECTS
 from transforms.survey_spec import Instrument, Instruments
 
-ROW = "_row"
+ROW = "_row"  # the source row, as in schemas.rejects.REJECTS
 #: Headers recognised as a respondent identifier (kept only to name quarantined rows).
 RESPONDENT_HEADERS = ("respondent", "respondent_id", "response_id", "id", "№", "номер", "id ответа")
 BODY_HEADERS = ("body", "body_code", "public authority", "authority", "государственный орган", "орган")
@@ -220,7 +221,7 @@ class Coded:
 
 
 def _problems_frame(rows: list[tuple[int, str, str]]) -> pl.DataFrame:
-    return pl.DataFrame(rows, schema={ROW: pl.Int64, "column_name": pl.String, "reason": pl.String}, orient="row")
+    return pl.DataFrame(rows, schema=REJECTS, orient="row")
 
 
 def code_answers(

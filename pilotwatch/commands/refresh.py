@@ -28,13 +28,22 @@ def register(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    import sys
+
     years = parse_year_range(args.years) if args.years else None
     if args.dry_run:
         return _dry_run(args, years)
     from flows.refresh import annual_refresh
+    from pilotwatch.checks import WarehouseChecksFailed
+    from pilotwatch.refresh import RefreshFailed
 
-    annual_refresh(year=args.year, years=years, catalogue=args.catalogue, force=args.force,
-                   analysis=not args.no_analysis)
+    try:
+        annual_refresh(year=args.year, years=years, catalogue=args.catalogue, force=args.force,
+                       analysis=not args.no_analysis)
+    except (RefreshFailed, WarehouseChecksFailed):  # the refresh printed its report: each reason once
+        print("pilotwatch refresh: failed (see the report above; failed sources are in mart.loads)",
+              file=sys.stderr)
+        return 1
     return 0
 
 

@@ -1,0 +1,9 @@
+"""Loads: how anything enters the warehouse is recorded (``meta.loads``, ``core.quarantine``).
+
+``ledger`` owns a load's life (see its docstring for the whole API); refused cells are described in
+the vocabulary of ``schemas.rejects``.
+"""
+
+from pilotwatch.loads.ledger import Load, LoadFailed, LoadResult, now, record_again, years_key
+
+__all__ = ["Load", "LoadFailed", "LoadResult", "now", "record_again", "years_key"]
