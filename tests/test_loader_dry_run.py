@@ -67,7 +67,7 @@ def test_ingest_dry_run_shows_what_would_load_and_writes_nothing(
     assert "'Агентство по делам государственной службы' → acsa" in out
     assert "'Общая оценка эффективности' → overall_effectiveness" in out
     assert "would load 1 value(s) for years [2021]; refuse 1" in out
-    assert "refuse row 4, column 'value': unknown body 'Министерство чудес'" in out
+    assert "refuse row 4, column 'body': unknown body 'Министерство чудес'" in out
     assert "replace acsa 2021 overall_effectiveness: 88.3 (adhoc) → 89.1" in out
     assert "would FAIL: 1 of 2 values refused (max_reject_share 20%)" in out
     assert code == 1  # the real load would fail too

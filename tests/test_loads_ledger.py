@@ -157,7 +157,8 @@ def test_pandera_failures_become_reasons_under_the_source_headers() -> None:
 
 def _source(path: Path, fmt: str = "csv", **extra: Any) -> Source:
     spec: dict[str, Any] = {"id": "ru_source", "dataset": "evaluation_center", "years": [], "kind": "file",
-                            "path": str(path), "format": fmt, "layout": "long", "columns": RU}
+                            "path": str(path), "format": fmt, "layout": "long", "columns": RU,
+                            "units": {"assume_declared": True}}  # values in the indicators' declared units
     return Source.model_validate(spec | extra)
 
 

@@ -20,7 +20,7 @@ from pilotwatch.cli import main
 from pilotwatch.refresh import RefreshFailed
 
 EC = "overall_effectiveness,goal_achievement,organizational_development,interaction_with_citizens"
-COLUMNS = "columns: {body: body, year: year, indicator: indicator, value: value}"
+COLUMNS = "columns: {body: body, year: year, indicator: indicator, value: value}, units: {assume_declared: true}"
 
 
 def _catalogue(tmp_path: Path, broken: str, broken_dataset: str = "payroll") -> Path:
