@@ -16,6 +16,7 @@ import pytest
 # Imported here, at collection: Prefect binds its console handler to the stderr of the moment it is
 # first imported, which must not be a test's own capture (closed when that test ends).
 from flows.refresh import annual_refresh
+from pilotwatch import checks
 from pilotwatch.cli import main
 from pilotwatch.refresh import RefreshFailed
 
@@ -78,8 +79,19 @@ def _task_states(names: list[str]) -> dict[str, str]:
 
 
 def test_a_source_that_fails_to_parse_is_a_failed_task_reported_before_the_checks_it_broke(
-    seeded_db: Path, tmp_path: Path, prefect_server: None, log_lines: _Lines, capsys: pytest.CaptureFixture[str]
+    seeded_db: Path, tmp_path: Path, prefect_server: None, log_lines: _Lines, capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    """Partial years publish, so completeness is a warning by default; an operator who wants complete
+    body-years makes it critical, and then the failed source's missing values fail it as a consequence."""
+    real = checks.load_spec
+
+    def complete_body_years(path: Path = checks.SPEC) -> checks.Spec:
+        spec = real(path)
+        return spec.model_copy(update={"checks": [c.model_copy(update={"severity": "critical"})
+                                                  if c.sql == "check_completeness" else c for c in spec.checks]})
+
+    monkeypatch.setattr(checks, "load_spec", complete_body_years)
     broken = f"payroll_2021_{uuid.uuid4().hex[:8]}"  # task-run names are unique to this test on the shared server
     catalogue = str(_catalogue(tmp_path, broken))
     assert main(["refresh", "--catalogue", catalogue, "--no-analysis"]) == 1
