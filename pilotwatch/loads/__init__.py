@@ -4,6 +4,6 @@
 the vocabulary of ``schemas.rejects``.
 """
 
-from pilotwatch.loads.ledger import Load, LoadFailed, LoadResult, now, record_again, years_key
+from pilotwatch.loads.ledger import Load, LoadFailed, LoadResult, now, record_again, write_row, years_key
 
-__all__ = ["Load", "LoadFailed", "LoadResult", "now", "record_again", "years_key"]
+__all__ = ["Load", "LoadFailed", "LoadResult", "now", "record_again", "write_row", "years_key"]

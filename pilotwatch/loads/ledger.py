@@ -4,7 +4,7 @@ Every loader — catalogue sources (``pilotwatch.ingest``), survey exports (``pi
 payroll records once it adopts this — records its loads through :class:`Load`, so the audit row has
 one shape (named columns, never a positional insert), "unchanged since the last load" means one thing,
 the reject-share gate words its refusal one way, and refused cells reach ``core.quarantine`` in the
-reject vocabulary of ``schemas.rejects``. ``meta.loads`` is written by :func:`_write` and nothing
+reject vocabulary of ``schemas.rejects``. ``meta.loads`` is written by :func:`write_row` and nothing
 else.
 
 The whole API, in the order a loader uses it::
@@ -256,7 +256,7 @@ class Load:
             "rows_rejected": r.rows_rejected, "started_at": self.started_at, "finished_at": now(),
             "status": r.status, "message": r.message or None,
         }
-        _write(self.con, row)
+        write_row(self.con, row)
         return row
 
 
@@ -265,11 +265,15 @@ def record_again(con: duckdb.DuckDBPyConnection, failure: LoadFailed) -> LoadRes
     ``load_id``): a refresh whose checks then failed is discarded whole, yet why its sources failed
     must reach ``mart.loads``."""
     load_id = int(one(con, "SELECT nextval('meta.load_id_seq')")[0])  # type: ignore[index]
-    _write(con, failure.record | {"load_id": load_id})
+    write_row(con, failure.record | {"load_id": load_id})
     failure.result.load_id = load_id
     return failure.result
 
 
-def _write(con: duckdb.DuckDBPyConnection, row: dict[str, object]) -> None:
-    """The one write to ``meta.loads`` (named columns; ``warehouse/sql/record_load.sql``)."""
+def write_row(con: duckdb.DuckDBPyConnection, row: dict[str, object]) -> None:
+    """The one write to ``meta.loads`` (named columns; ``warehouse/sql/record_load.sql``).
+
+    ``row`` names every column of ``meta.loads``. A loader that keeps its own load object (payroll's
+    ``pilotwatch.payroll.ledger.record``) calls this instead of inserting; everything else uses
+    :class:`Load`."""
     con.execute(sql("record_load"), row)
