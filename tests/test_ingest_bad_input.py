@@ -274,15 +274,13 @@ def test_crash_mid_load_rolls_back(baseline: list[tuple], seeded_db: Path, tmp_p
     """Fault injection: the fact insert dies after the old rows were deleted in the same transaction."""
     import pilotwatch.ingest as ingest
 
-    real = ingest.replace_rows
+    real = ingest.write_facts  # facts are written through pilotwatch.revisions
 
-    def dying(con: duckdb.DuckDBPyConnection, table: str, *a: Any, **k: Any) -> int:
-        n = real(con, table, *a, **k)
-        if table == "core.indicator_facts":
-            raise RuntimeError("simulated crash after deleting and inserting facts")
-        return n
+    def dying(con: duckdb.DuckDBPyConnection, *a: Any, **k: Any) -> Any:
+        real(con, *a, **k)
+        raise RuntimeError("simulated crash after deleting and inserting facts")
 
-    monkeypatch.setattr(ingest, "replace_rows", dying)
+    monkeypatch.setattr(ingest, "write_facts", dying)
     p = write(tmp_path, "body,year,indicator,value\nacsa,2020,overall_effectiveness,11\n")
     with pytest.raises(RuntimeError, match="simulated crash"):
         load(source(p))
