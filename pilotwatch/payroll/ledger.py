@@ -1,26 +1,27 @@
-"""The payroll load's line in ``meta.loads``: the one place this domain writes it.
+"""The payroll load's line in ``meta.loads``, written through the project's one load ledger.
 
-The project's shared load ledger (issue 11) is being built on another branch; when it lands,
-``record`` is the seam to switch: it is the only function here that writes ``meta.loads``, and
-``loaded_before`` / ``last_sha`` the only ones that read it.
+``record`` hands the row to :func:`pilotwatch.loads.ledger.write_row` (the one write of ``meta.loads``);
+``loaded_before`` / ``last_sha`` are the only reads here. Payroll keeps its own load object because it
+stages out of core, but the row, its columns and its statuses are the ledger's.
 """
 
 from __future__ import annotations
 
 import duckdb
 
-from pilotwatch.payroll.model import DATASET, SOURCE_ID, Load, RecordsResult, now, query
+from pilotwatch.loads.ledger import write_row
+from pilotwatch.payroll.model import DATASET, SOURCE_ID, Load, RecordsResult, now
 from warehouse import one, sql
 
 
 def record(con: duckdb.DuckDBPyConnection, load: Load, result: RecordsResult, sha: str | None) -> RecordsResult:
     """Write the load's audit row (named columns) and return ``result`` unchanged."""
-    con.execute(
-        query("record_load"),
-        [result.load_id, load.request.run_id, DATASET, SOURCE_ID, load.source.kind, result.source_uri, load.years_key,
-         sha, result.rows_read, result.rows_accepted, result.rows_rejected, load.started, now(), result.status,
-         result.message or None],
-    )
+    write_row(con, {
+        "load_id": result.load_id, "run_id": load.request.run_id, "dataset": DATASET, "source_id": SOURCE_ID,
+        "source_kind": load.source.kind, "source_uri": result.source_uri, "years": load.years_key, "sha256": sha,
+        "rows_read": result.rows_read, "rows_accepted": result.rows_accepted, "rows_rejected": result.rows_rejected,
+        "started_at": load.started, "finished_at": now(), "status": result.status, "message": result.message or None,
+    })
     return result
 
 
