@@ -22,6 +22,7 @@ import csv
 import random
 import statistics
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import duckdb
@@ -108,9 +109,9 @@ left join idx on idx.body_code = y.body_code and idx.year = y.year
 """
 
 
-def _cpu(fn) -> float:
+def _cpu(fn: Callable[..., object], *args: object) -> float:
     t0 = time.process_time()
-    fn()
+    fn(*args)
     return time.process_time() - t0
 
 
@@ -125,8 +126,8 @@ def measure(sizes: list[int], n_years: int, repeat: int) -> list[dict[str, float
         analysis.compute(inputs, cfg)  # warm: polars' thread pool, caches
         times: dict[str, list[float]] = {"analysis": [], "baseline": []}
         for _ in range(repeat):  # interleaved, so drift hits both alike
-            times["analysis"].append(_cpu(lambda: analysis.compute(inputs, cfg)))
-            times["baseline"].append(_cpu(lambda: con.execute(BASELINE_SQL).fetchall()))
+            times["analysis"].append(_cpu(analysis.compute, inputs, cfg))
+            times["baseline"].append(_cpu(lambda c: c.execute(BASELINE_SQL).fetchall(), con))
         con.close()
         cells = n * n_years
         row = {"bodies": n, "body_years": cells}
