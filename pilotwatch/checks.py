@@ -108,7 +108,9 @@ class Spec(BaseModel):
     checks: list[Check]
 
 
-def load_spec(path: Path = SPEC) -> Spec:
+def load_spec(path: Path | None = None) -> Spec:
+    """The checks in ``path`` (default: ``SPEC``, read when called, so a test or a deployment can point elsewhere)."""
+    path = path or SPEC
     try:
         return Spec.model_validate(yaml.safe_load(Path(path).read_text(encoding="utf-8")))
     except (OSError, ValueError) as exc:
@@ -241,7 +243,7 @@ def _present(con: duckdb.DuckDBPyConnection, spec: Spec) -> tuple[list[Check], O
     return runnable, outcome
 
 
-def evaluate(con: duckdb.DuckDBPyConnection, spec_path: Path = SPEC) -> Outcome:
+def evaluate(con: duckdb.DuckDBPyConnection, spec_path: Path | None = None) -> Outcome:
     """Evaluate every check as a DuckDB query on ``con`` (the publication gate); never raises on failures.
 
     The verdicts are great-expectations' (the same expectations, the same NULL handling); only the
@@ -327,7 +329,7 @@ def _clear_docs(docs_dir: Path) -> None:
 
 
 def run_checkpoint(
-    con: duckdb.DuckDBPyConnection, docs_dir: Path | None = None, spec_path: Path = SPEC
+    con: duckdb.DuckDBPyConnection, docs_dir: Path | None = None, spec_path: Path | None = None
 ) -> Outcome:
     """Validate the warehouse behind ``con`` and build the Data Docs into ``docs_dir``; never raises on failures."""
     spec = load_spec(spec_path)

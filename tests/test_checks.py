@@ -97,9 +97,20 @@ def test_an_incomplete_body_year_is_a_warning_that_names_it(bundled_warehouse: P
     assert "astana 2019 net_turnover" in outcome.text()
 
 
-def test_refresh_that_fails_a_check_publishes_nothing(seeded_db: Path, tmp_path: Path, prefect_server: None) -> None:
-    """pandera accepts this source (every row is valid); only the warehouse can see a body-year is incomplete."""
+def test_refresh_that_fails_a_check_publishes_nothing(seeded_db: Path, tmp_path: Path, prefect_server: None,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """pandera accepts this source (every row is valid); only the warehouse can see a body-year is incomplete.
+
+    Completeness is a warning in the shipped spec (partial years publish); a deployment that makes it
+    critical, as here, gets a refresh that refuses to publish."""
     from flows.refresh import annual_refresh
+
+    strict = tmp_path / "strict.yaml"
+    strict.write_text(checks.SPEC.read_text(encoding="utf-8").replace(
+        "{sql: check_completeness, expect: all_null, column: missing, severity: warning}",
+        "{sql: check_completeness, expect: all_null, column: missing}"), encoding="utf-8")
+    assert checks.load_spec(strict) != checks.load_spec()
+    monkeypatch.setattr(checks, "SPEC", strict)
 
     (tmp_path / "ec.csv").write_text("body,year,indicator,value\nacsa,2021,overall_effectiveness,88.0\n")
     (tmp_path / "cat.yaml").write_text(

@@ -115,11 +115,12 @@ def inflation_index(pairs: pl.DataFrame, params: CerParams, inflation: pl.DataFr
     previous year, December to December), needed when ``params.inflation_series`` is set; a year
     after the base year without a value makes the index null and is listed in ``index_missing``.
     """
-    rows = pairs.lazy().with_columns(
+    rows = pairs.lazy().with_row_index("_row").with_columns(
         pl.col("base_year").cast(pl.Int64), pl.col("year").cast(pl.Int64),
         _const_pct=pl.lit(_const_pct(params), dtype=pl.Float64),
     )
-    out = _with_index(rows, params, inflation).drop("_const_pct").collect()
+    # a join does not keep row order: restore the caller's
+    out = _with_index(rows, params, inflation).sort("_row").drop("_row", "_const_pct").collect()
     return out.with_columns(pl.col("base_year").cast(pairs.schema["base_year"]), pl.col("year").cast(pairs.schema["year"]))
 
 
