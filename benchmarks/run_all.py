@@ -168,12 +168,14 @@ LONG = [
     ["benchmarks.payroll_ingest", "--repeat", "3"],
     ["benchmarks.payroll_derive"],
     ["benchmarks.payroll_refresh"],
+    ["benchmarks.analysis_scale", "--repeat", "3"],
 ]
 LONG_QUICK = [
     ["benchmarks.refresh_overhead", "--repeat", "1"],
     ["benchmarks.payroll_ingest", "--employees", "200", "--years", "2019-2020", "--bodies", "12", "--format", "parquet"],
     ["benchmarks.payroll_derive", "--employees", "200", "--years", "2019-2020", "--bodies", "12", "--repeat", "1"],
     ["benchmarks.payroll_refresh", "--employees", "200", "--years", "2019-2020", "--bodies", "12", "--repeat", "1"],
+    ["benchmarks.analysis_scale", "--bodies", "25,100", "--repeat", "1"],
 ]
 
 

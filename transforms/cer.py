@@ -17,7 +17,7 @@ at which the pilot would break even; one-way sensitivity over inflation and the 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import polars as pl
 
@@ -50,6 +50,64 @@ def round_to_step(expr: pl.Expr, step: float | None) -> pl.Expr:
     return ((expr / step).round(9).round(0, mode="half_away_from_zero") * step).round(10)
 
 
+def _series_index(pairs: pl.LazyFrame, name: str, inflation: pl.DataFrame | None) -> pl.LazyFrame:
+    """``base_year, year, inflation_index, index_missing`` for each distinct pair, from a yearly series.
+
+    Computed on the distinct (base year, year) pairs only (at most years², whatever the number of
+    bodies), then joined back: the index is compounded year by year in order, as before.
+    """
+    rates = (inflation if inflation is not None else pl.DataFrame(schema={"year": pl.Int64, "pct": pl.Float64})).lazy().select(
+        pl.col("year").cast(pl.Int64).alias("_y"), pl.col("pct").cast(pl.Float64)
+    )
+    distinct = pairs.select(pl.col("base_year").cast(pl.Int64), pl.col("year").cast(pl.Int64)).unique()
+    steps = (
+        distinct.with_columns(_y=pl.int_ranges(pl.col("base_year") + 1, pl.col("year") + 1))
+        .explode("_y")
+        .drop_nulls("_y")
+        .join(rates, on="_y", how="left")
+        .sort("base_year", "year", "_y")
+        .group_by("base_year", "year", maintain_order=True)
+        .agg(
+            (1 + pl.col("pct") / 100).product().alias("_product"),
+            pl.col("_y").filter(pl.col("pct").is_null()).alias("_gaps"),
+        )
+    )
+    return distinct.join(steps, on=["base_year", "year"], how="left").select(
+        "base_year", "year",
+        pl.when(pl.col("year") == pl.col("base_year")).then(pl.lit(1.0))
+        .when(pl.col("_gaps").list.len() == 0).then(pl.col("_product")).alias("_series_index"),
+        pl.col("_gaps").fill_null(pl.lit([], dtype=pl.List(pl.Int64)))
+        .list.eval(pl.format("{} {}", pl.lit(name), pl.element())).alias("_series_missing"),
+    )
+
+
+def _with_index(rows: pl.LazyFrame, params: CerParams, inflation: pl.DataFrame | None) -> pl.LazyFrame:
+    """Add ``inflation_index`` and ``index_missing`` to rows carrying ``base_year, year, _const_pct``.
+
+    ``_const_pct`` is a column so that one pass serves every scenario: a constant yearly rate where it
+    is set (``(1 + pct / 100) ** years``), the configured series where it is null.
+    """
+    const = pl.col("_const_pct").is_not_null()
+    power = (1 + pl.col("_const_pct") / 100) ** (pl.col("year") - pl.col("base_year"))
+    empty = pl.lit([], dtype=pl.List(pl.String))
+    if params.inflation_series is None:
+        return rows.with_columns(inflation_index=power, index_missing=empty)
+    series = _series_index(rows, params.inflation_series, inflation)
+    return (
+        rows.join(series, on=["base_year", "year"], how="left")
+        .with_columns(
+            inflation_index=pl.when(const).then(power).otherwise(pl.col("_series_index")),
+            index_missing=pl.when(const).then(empty).otherwise(pl.col("_series_missing")),
+        )
+        .drop("_series_index", "_series_missing")
+    )
+
+
+def _const_pct(params: CerParams) -> float | None:
+    """The constant rate the configured inflation source means (None: the series)."""
+    return None if params.inflation_series is not None else (params.constant_pct or 0.0)
+
+
 def inflation_index(pairs: pl.DataFrame, params: CerParams, inflation: pl.DataFrame | None) -> pl.DataFrame:
     """Add ``inflation_index`` (price level of ``year`` relative to ``base_year``) and ``index_missing``.
 
@@ -57,72 +115,51 @@ def inflation_index(pairs: pl.DataFrame, params: CerParams, inflation: pl.DataFr
     previous year, December to December), needed when ``params.inflation_series`` is set; a year
     after the base year without a value makes the index null and is listed in ``index_missing``.
     """
-    if params.inflation_series is None:
-        rate = 1 + (params.constant_pct or 0.0) / 100
-        return pairs.with_columns(
-            inflation_index=pl.lit(rate) ** (pl.col("year") - pl.col("base_year")),
-            index_missing=pl.lit([], dtype=pl.List(pl.String)),
-        )
-    rates = (inflation if inflation is not None else pl.DataFrame(schema={"year": pl.Int64, "pct": pl.Float64})).select(
-        pl.col("year").cast(pl.Int64).alias("_y"), pl.col("pct").cast(pl.Float64)
+    rows = pairs.lazy().with_row_index("_row").with_columns(
+        pl.col("base_year").cast(pl.Int64), pl.col("year").cast(pl.Int64),
+        _const_pct=pl.lit(_const_pct(params), dtype=pl.Float64),
     )
-    keyed = pairs.with_row_index("_pair")
-    steps = (
-        keyed.select("_pair", pl.int_ranges(pl.col("base_year") + 1, pl.col("year") + 1).alias("_y"))
-        .explode("_y")
-        .drop_nulls("_y")
-        .join(rates, on="_y", how="left")
-        .group_by("_pair")
-        .agg(
-            (1 + pl.col("pct") / 100).product().alias("_product"),
-            pl.col("_y").filter(pl.col("pct").is_null()).alias("_gaps"),
-        )
-    )
-    name = params.inflation_series
-    return (
-        keyed.join(steps, on="_pair", how="left")
-        .with_columns(
-            inflation_index=pl.when(pl.col("year") == pl.col("base_year")).then(pl.lit(1.0))
-            .when(pl.col("_gaps").list.len() == 0).then(pl.col("_product")),
-            index_missing=pl.col("_gaps").fill_null(pl.lit([], dtype=pl.List(pl.Int64)))
-            .list.eval(pl.format("{} {}", pl.lit(name), pl.element())),
-        )
-        .drop("_pair", "_product", "_gaps")
-    )
-
-
-def _value(facts: pl.DataFrame, indicator: str, alias: str, year_col: str) -> pl.DataFrame:
-    return facts.filter(pl.col("indicator") == indicator).select(
-        "body_code", pl.col("year").cast(pl.Int64).alias(year_col), pl.col("value").alias(alias)
-    )
+    # a join does not keep row order: restore the caller's
+    out = _with_index(rows, params, inflation).sort("_row").drop("_row", "_const_pct").collect()
+    return out.with_columns(pl.col("base_year").cast(pairs.schema["base_year"]), pl.col("year").cast(pairs.schema["year"]))
 
 
 def _missing(value: str, label: pl.Expr) -> pl.Expr:
     return pl.when(pl.col(value).is_null()).then(label)
 
 
-def cer_table(
-    windows: pl.DataFrame, facts: pl.DataFrame, params: CerParams, inflation: pl.DataFrame | None = None
-) -> pl.DataFrame:
-    """Table 19 for every window: two rows (``pilot``, ``standard``) per body and year, see ``CER_COLUMNS``.
-
-    ``windows``: from :func:`transforms.windows.pilot_windows`. ``facts``: body_code, year, indicator,
-    value. A body without a usable window gets one ``insufficient_data`` row (year and mode null).
-    """
-    usable = windows.filter(pl.col("window_missing").list.len() == 0)
-    years = usable.select(
-        "body_code", "base_year", pl.int_ranges(pl.col("base_year"), pl.col("end_year") + 1).alias("year")
-    ).explode("year")
+def _values(facts: pl.DataFrame | pl.LazyFrame, params: CerParams) -> pl.LazyFrame:
+    """``body_code, _y, _cost, _eff``: the two values formula (2) needs, one row per body-year."""
     eff, cost = params.effectiveness_indicator, params.cost_indicator
-    wide = (
-        years.join(_value(facts, cost, "pilot_cost", "year"), on=["body_code", "year"], how="left")
-        .join(_value(facts, eff, "pilot_eff", "year"), on=["body_code", "year"], how="left")
-        .join(_value(facts, cost, "base_cost", "base_year"), on=["body_code", "base_year"], how="left")
-        .join(_value(facts, eff, "base_eff", "base_year"), on=["body_code", "base_year"], how="left")
+    return (
+        facts.lazy().filter(pl.col("indicator").is_in([cost, eff]))
+        .group_by("body_code", pl.col("year").cast(pl.Int64).alias("_y"))
+        .agg(
+            pl.col("value").filter(pl.col("indicator") == cost).first().alias("_cost"),
+            pl.col("value").filter(pl.col("indicator") == eff).first().alias("_eff"),
+        )
     )
-    wide = inflation_index(wide, params, inflation)
+
+
+def _wide(grid: pl.LazyFrame, facts: pl.DataFrame, params: CerParams, inflation: pl.DataFrame | None) -> pl.LazyFrame:
+    """Formula (2) for every row of ``grid`` (``body_code, base_year, end_year, _const_pct`` and any
+    scenario columns, carried through): one row per body, scenario and year of the window, with pilot
+    and standard cost, effectiveness, CER and what is missing. Every body and scenario in one pass."""
+    eff, cost = params.effectiveness_indicator, params.cost_indicator
+    values = _values(facts, params)
+    rows = grid.with_columns(
+        pl.col("base_year").cast(pl.Int64),
+        year=pl.int_ranges(pl.col("base_year"), pl.col("end_year") + 1),
+    ).explode("year").drop("end_year")
+    rows = (
+        rows.join(values.rename({"_y": "year", "_cost": "pilot_cost", "_eff": "pilot_eff"}),
+                  on=["body_code", "year"], how="left")
+        .join(values.rename({"_y": "base_year", "_cost": "base_cost", "_eff": "base_eff"}),
+              on=["body_code", "base_year"], how="left")
+    )
+    rows = _with_index(rows, params, inflation)
     in_test = pl.col("year") > pl.col("base_year")
-    wide = wide.with_columns(
+    return rows.with_columns(
         years_from_base=(pl.col("year") - pl.col("base_year")).cast(pl.Int32),
         in_test=in_test,
         # 12 significant digits clear float noise (6.6 * 1.03 ** 3) without breaking scale: an
@@ -141,8 +178,29 @@ def cer_table(
             _missing("base_cost", pl.format("{} {} (base year)", pl.lit(cost), pl.col("base_year"))),
             _missing("base_eff", pl.format("{} {} (base year)", pl.lit(eff), pl.col("base_year"))),
         ).list.drop_nulls().list.concat(pl.col("index_missing")).list.unique(maintain_order=True),
-    ).with_columns(pilot_cer_higher=pl.when(in_test).then(pl.col("pilot_cer") > pl.col("standard_cer")))
-    common = ["body_code", "year", "base_year", "years_from_base", "in_test", "pilot_cer_higher", "missing"]
+    ).with_columns(
+        pilot_cer_higher=pl.when(in_test).then(pl.col("pilot_cer") > pl.col("standard_cer")),
+        status=pl.when(pl.col("missing").list.len() == 0).then(pl.lit("ok")).otherwise(pl.lit("insufficient_data")),
+    )
+
+
+def _usable(windows: pl.DataFrame) -> pl.LazyFrame:
+    return windows.lazy().filter(pl.col("window_missing").list.len() == 0)
+
+
+def cer_table(
+    windows: pl.DataFrame, facts: pl.DataFrame, params: CerParams, inflation: pl.DataFrame | None = None
+) -> pl.DataFrame:
+    """Table 19 for every window: two rows (``pilot``, ``standard``) per body and year, see ``CER_COLUMNS``.
+
+    ``windows``: from :func:`transforms.windows.pilot_windows`. ``facts``: body_code, year, indicator,
+    value. A body without a usable window gets one ``insufficient_data`` row (year and mode null).
+    """
+    grid = _usable(windows).select(
+        "body_code", "base_year", "end_year", _const_pct=pl.lit(_const_pct(params), dtype=pl.Float64)
+    )
+    wide = _wide(grid, facts, params, inflation)
+    common = ["body_code", "year", "base_year", "years_from_base", "in_test", "pilot_cer_higher", "missing", "status"]
     pilot = wide.select(
         *common, pl.lit("pilot").alias("mode"), pl.col("pilot_cost").alias("cost_musd"),
         pl.col("pilot_eff").alias("effectiveness_pct"), pl.col("pilot_cer").alias("cer"),
@@ -153,17 +211,13 @@ def cer_table(
         pl.col("base_eff").alias("effectiveness_pct"), pl.col("standard_cer").alias("cer"),
         pl.col("inflation_index").cast(pl.Float64),
     )
-    gaps = windows.filter(pl.col("window_missing").list.len() > 0).select(
-        "body_code", pl.col("window_missing").alias("missing"), "base_year"
+    gap_rows = windows.lazy().filter(pl.col("window_missing").list.len() > 0).select(
+        "body_code", pl.col("window_missing").alias("missing"), "base_year", status=pl.lit("insufficient_data")
     )
-    rows = pl.concat([pilot, standard], how="diagonal_relaxed").with_columns(
-        status=pl.when(pl.col("missing").list.len() == 0).then(pl.lit("ok")).otherwise(pl.lit("insufficient_data"))
-    )
-    gap_rows = gaps.with_columns(status=pl.lit("insufficient_data"))
-    out = pl.concat([rows, gap_rows], how="diagonal_relaxed")
+    out = pl.concat([pilot, standard, gap_rows], how="diagonal_relaxed")
     return out.select(CER_COLUMNS).with_columns(
         pl.col("year").cast(pl.Int32), pl.col("base_year").cast(pl.Int32)
-    ).sort("body_code", "year", "mode", nulls_last=True)
+    ).sort("body_code", "year", "mode", nulls_last=True).collect()
 
 
 def cost_test(cer: pl.DataFrame, years: str = "last") -> pl.DataFrame:
@@ -265,49 +319,46 @@ def sensitivity(
 ) -> pl.DataFrame:
     """One-way sensitivity of formula (2): constant inflation over ``inflation_pcts`` (the base year as
     configured), then each base year in ``base_years`` (None: every year with a value before a body's
-    last year; inflation as configured). One row per body, scenario and tested year."""
-    usable = windows.filter(pl.col("window_missing").list.len() == 0)
-    frames = []
-    for pct in inflation_pcts:  # a loop over scenarios, not over data rows
-        t = cer_table(usable, facts, replace(params, inflation_series=None, constant_pct=pct), None)
-        frames.append(_scenario(t, "inflation_pct", float(pct)))
+    last year; inflation as configured). One row per body, scenario and tested year.
+
+    The scenarios are rows of a small frame joined to the windows (``parameter``, ``value`` and the
+    rate or base year they set), so every body and scenario is one lazy computation: its cost grows
+    with bodies x scenarios x years, with no per-scenario pass.
+    """
+    usable = _usable(windows)
     if base_years is None:
         base_years = sorted(
-            facts.join(usable.select("body_code"), on="body_code")["year"].cast(pl.Int64).unique().to_list()
+            facts.join(windows.filter(pl.col("window_missing").list.len() == 0).select("body_code"), on="body_code")[
+                "year"].cast(pl.Int64).unique().to_list()
         )
-    for b in base_years:
-        w = usable.with_columns(base_year=pl.lit(b, dtype=pl.Int64)).filter(pl.col("base_year") < pl.col("end_year"))
-        if w.height:
-            frames.append(_scenario(cer_table(w, facts, params, inflation), "base_year", float(b)))
-    if not frames:
+    if not inflation_pcts and not base_years:
         return pl.DataFrame()
-    out = pl.concat(frames, how="diagonal_relaxed")
-    configured_base = usable.select("body_code", pl.col("base_year").alias("_configured_base"))
+    window = usable.select("body_code", pl.col("base_year").cast(pl.Int64), pl.col("end_year").cast(pl.Int64))
+    by_pct = window.join(
+        pl.LazyFrame({"value": [float(p) for p in inflation_pcts]}, schema={"value": pl.Float64}), how="cross"
+    ).with_columns(parameter=pl.lit("inflation_pct"), _const_pct=pl.col("value"))
+    by_base = (
+        window.drop("base_year")
+        .join(pl.LazyFrame({"base_year": [int(b) for b in base_years]}, schema={"base_year": pl.Int64}), how="cross")
+        .filter(pl.col("base_year") < pl.col("end_year"))
+        .with_columns(parameter=pl.lit("base_year"), value=pl.col("base_year").cast(pl.Float64),
+                      _const_pct=pl.lit(_const_pct(params), dtype=pl.Float64))
+    )
+    grid = pl.concat([by_pct, by_base], how="diagonal_relaxed")
+    tested = _wide(grid, facts, params, inflation).filter(pl.col("in_test").fill_null(False))
+    configured_base = usable.select("body_code", pl.col("base_year").cast(pl.Int64).alias("_configured_base"))
     is_configured = (
         pl.when(pl.col("parameter") == "base_year").then(pl.col("value") == pl.col("_configured_base"))
         .otherwise(pl.lit(params.inflation_series is None) & (pl.col("value") == pl.lit(params.constant_pct)))
     )
     return (
-        out.join(configured_base, on="body_code", how="left")
-        .with_columns(is_configured=is_configured.fill_null(False))
-        .drop("_configured_base")
+        tested.join(configured_base, on="body_code", how="left")
+        .select(
+            "body_code", "parameter", "value", pl.col("base_year").cast(pl.Int32), pl.col("year").cast(pl.Int32),
+            pl.col("standard_cost").alias("standard_cost_musd"), pl.col("base_eff").alias("standard_effectiveness_pct"),
+            "standard_cer", "pilot_cer", (pl.col("pilot_cer") > pl.col("standard_cer")).alias("pilot_cer_higher"),
+            "status", is_configured.fill_null(False).alias("is_configured"),
+        )
         .sort("body_code", "parameter", "value", "year")
-    )
-
-
-def _scenario(cer: pl.DataFrame, parameter: str, value: float) -> pl.DataFrame:
-    tested = cer.filter(pl.col("in_test").fill_null(False))
-    p = tested.filter(pl.col("mode") == "pilot").select(
-        "body_code", "year", "base_year", "status", pl.col("cer").alias("pilot_cer")
-    )
-    s = tested.filter(pl.col("mode") == "standard").select(
-        "body_code", "year", pl.col("cost_musd").alias("standard_cost_musd"),
-        pl.col("effectiveness_pct").alias("standard_effectiveness_pct"), pl.col("cer").alias("standard_cer"),
-    )
-    return p.join(s, on=["body_code", "year"], how="left").with_columns(
-        parameter=pl.lit(parameter), value=pl.lit(value),
-        pilot_cer_higher=pl.col("pilot_cer") > pl.col("standard_cer"),
-    ).select(
-        "body_code", "parameter", "value", "base_year", "year", "standard_cost_musd", "standard_effectiveness_pct",
-        "standard_cer", "pilot_cer", "pilot_cer_higher", "status",
+        .collect()
     )

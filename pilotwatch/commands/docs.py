@@ -9,7 +9,8 @@ def register(p: argparse.ArgumentParser) -> None:
     p.description = (
         "Validates the published warehouse (read-only) against data/expectations/warehouse.yaml, "
         "builds the great-expectations Data Docs (HTML) and prints where they are. The annual "
-        "refresh builds them too, at the end of every run. Exit status 1 when a check fails."
+        "refresh evaluates the same checks as DuckDB queries before it publishes and builds the Data "
+        "Docs only when one fails. Exit status 1 when a check fails."
     )
     p.epilog = (
         "examples:\n  pilotwatch docs            # prints the path of index.html\n"
