@@ -13,6 +13,7 @@ import duckdb
 import polars as pl
 
 from pilotwatch import DATA_DIR
+from transforms import series_breaks
 from warehouse import frame, one, replace_rows, sql, transaction
 
 REFERENCE_DIR = DATA_DIR / "reference"
@@ -23,7 +24,7 @@ class RegistryError(ValueError):
 
 
 def read_reference(directory: Path = REFERENCE_DIR) -> dict[str, pl.DataFrame]:
-    """The four reference tables, checked for referential integrity."""
+    """The reference tables, checked for referential integrity (series breaks: known indicator, kind, year)."""
     opts = {"infer_schema_length": 0}  # read as strings; cast explicitly below
     bodies = pl.read_csv(directory / "bodies.csv", **opts).select(
         "body_code", "name_en", "name_ru", "name_kk", "kind", "level", "peer_group",
@@ -37,6 +38,7 @@ def read_reference(directory: Path = REFERENCE_DIR) -> dict[str, pl.DataFrame]:
         pl.col("min_value").cast(pl.Float64), pl.col("max_value").cast(pl.Float64)
     )
     labels = pl.read_csv(directory / "indicator_labels.csv", **opts)
+    breaks = pl.read_csv(directory / "series_breaks.csv", **opts)
     codes = set(bodies["body_code"])
     problems = [f"body_aliases.csv: alias {a!r} names unknown body {b!r}"
                 for a, b in zip(aliases["alias"], aliases["body_code"], strict=True) if b not in codes]
@@ -45,11 +47,14 @@ def read_reference(directory: Path = REFERENCE_DIR) -> dict[str, pl.DataFrame]:
     known = set(indicators["indicator"])
     problems += [f"indicator_labels.csv: label {lab!r} names unknown indicator {i!r}"
                  for lab, i in zip(labels["label"], labels["indicator"], strict=True) if i not in known]
+    problems += series_breaks.check(breaks, known)
     if bodies["body_code"].is_duplicated().any():
         problems.append("bodies.csv: duplicate body_code")
     if problems:
         raise RegistryError("; ".join(problems))
-    return {"bodies": bodies, "aliases": aliases, "indicators": indicators, "labels": labels}
+    breaks = breaks.select(series_breaks.COLUMNS).with_columns(pl.col("first_year").cast(pl.Int32))
+    return {"bodies": bodies, "aliases": aliases, "indicators": indicators, "labels": labels,
+            "series_breaks": breaks}
 
 
 def all_aliases(ref: dict[str, pl.DataFrame]) -> pl.DataFrame:
@@ -74,7 +79,8 @@ def seed(con: duckdb.DuckDBPyConnection, directory: Path = REFERENCE_DIR) -> dic
     ).select("label_norm", "label", "indicator")
     with transaction(con):
         for table, frame in (("core.bodies", ref["bodies"]), ("core.body_aliases", aliases),
-                             ("core.indicators", ref["indicators"]), ("core.indicator_labels", labels)):
+                             ("core.indicators", ref["indicators"]), ("core.indicator_labels", labels),
+                             ("core.series_breaks", ref["series_breaks"])):
             # synthetic bodies (registered by loading synthetic payroll records) are not in the files: keep them
             con.execute(f"DELETE FROM {table}" + (" WHERE NOT synthetic" if table == "core.bodies" else ""))
             replace_rows(con, table, frame, key=list(frame.columns)[:1])

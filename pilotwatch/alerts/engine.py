@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
@@ -55,12 +56,25 @@ def _unknown_rule(frame: pl.DataFrame, wanted: str, rule: str, view: str) -> lis
     return [f"{rule}: {view} has no rule {wanted!r} (has {known})"] if known and wanted not in known else []
 
 
+def series_break_notes(observations: pl.DataFrame) -> list[str]:
+    """One note per comparison the rule did not make because its two years straddle a series break."""
+    notes = []
+    for r in observations.filter(pl.col("observed") == "series_break").iter_rows(named=True):
+        d = json.loads(r["details"])
+        notes.append(f"indicator_turned_negative: {r['body_code']} {r['indicator']} {r['year']} not compared with "
+                     f"{d['previous_year']} across the series break {d['series_break']} (mart.series_breaks): "
+                     "not a decline")
+    return notes
+
+
 def observe(con: duckdb.DuckDBPyConnection, cfg: AlertsConfig, as_of: date) -> tuple[pl.DataFrame, list[str]]:
     """Every enabled rule's observations on the warehouse behind ``con``."""
     r, dash, notes = cfg.rules, cfg.links.dashboard, []
     values = store.values(con)
+    turned = rules.indicator_turned_negative(values, r.indicator_turned_negative, dash, store.series_breaks(con))
+    notes += series_break_notes(turned)
     parts = [
-        rules.indicator_turned_negative(values, r.indicator_turned_negative, dash),
+        turned,
         rules.behind_target(values, store.targets(con), r.behind_target, dash),
         rules.stale_data(store.presence(con), r.stale_data, as_of, store.body_names(con), dash),
     ]

@@ -56,6 +56,11 @@ def presence(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
     return frame(con, sql("alerts_presence")).select(PRESENCE_COLUMNS)
 
 
+def series_breaks(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
+    """The recorded series breaks (indicator, first_year, kind): a jump across one is not a decline."""
+    return frame(con, "SELECT indicator, first_year, kind FROM core.series_breaks ORDER BY indicator, first_year")
+
+
 def body_names(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
     return dict(con.execute("SELECT body_code, name_en FROM core.bodies").fetchall())
 

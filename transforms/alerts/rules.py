@@ -25,6 +25,7 @@ from typing import Any
 
 import polars as pl
 
+from transforms import series_breaks
 from transforms.alerts.rule_config import (
     BehindTarget,
     Escalation,
@@ -70,6 +71,7 @@ PRESENCE_COLUMNS = ["dataset", "year", "body_code"]
 EFFECT_COLUMNS = ["body_code", "body_name", "factor", "rule", "effect", "year"]
 VERDICT_COLUMNS = ["body_code", "body_name", "rule", "verdict", "negative_factors", "year"]
 GRADE_COLUMNS = ["body_code", "body_name", "indicator", "year", "band", "score"]
+BREAK_SCHEMA: dict[str, Any] = {"indicator": pl.String, "first_year": pl.Int32, "kind": pl.String}
 
 
 def empty_observations() -> pl.DataFrame:
@@ -181,11 +183,13 @@ def _obs(**kw: Any) -> dict[str, Any]:
 
 
 def indicator_turned_negative(values: pl.DataFrame, rule: IndicatorTurnedNegative,
-                              dashboard: str | None = None) -> pl.DataFrame:
+                              dashboard: str | None = None, breaks: pl.DataFrame | None = None) -> pl.DataFrame:
     """The newest year of each body-indicator against the previous year with data, direction-aware.
 
     Firing needs a move the wrong way of at least ``absolute_floor`` *and* ``relative_floor``
-    (relative to the previous value). Rows below the floors are observed as not firing.
+    (relative to the previous value). Rows below the floors are observed as not firing. Two years on
+    either side of a series break (``breaks``: indicator, first_year, kind) measure different things:
+    the pair is observed as ``series_break`` and never fires, whatever the move.
     """
     if not rule.enabled or values.is_empty():
         return empty_observations()
@@ -195,21 +199,26 @@ def indicator_turned_negative(values: pl.DataFrame, rule: IndicatorTurnedNegativ
         prev_value=pl.col("value").shift(1).over("body_code", "indicator"),
         newest=pl.col("year").max().over("body_code", "indicator"),
     ).filter((pl.col("year") == pl.col("newest")) & pl.col("prev_year").is_not_null())
+    v = series_breaks.mark(v, breaks if breaks is not None else pl.DataFrame(schema=BREAK_SCHEMA))
     rows = []
     for r in v.iter_rows(named=True):
         delta = r["value"] - r["prev_value"]
         worse = delta < 0 if r["direction"] == "higher_is_better" else delta > 0
         rel = _relative(delta, r["prev_value"])
         floors = rule.floors(r["indicator"])
-        firing = bool(worse and abs(delta) >= floors.absolute_floor and rel >= floors.relative_floor)
+        crossed = r["series_break"]
+        firing = bool(not crossed and worse and abs(delta) >= floors.absolute_floor and rel >= floors.relative_floor)
         name = "indicator_turned_negative"
         row = _obs(
             state_key=_key(name, r["body_code"], r["indicator"], r["year"]), transition=False,
-            observed="negative" if firing else "ok", rule=name, body_code=r["body_code"], factor=r["factor"],
+            observed="series_break" if crossed else ("negative" if firing else "ok"), rule=name, body_code=r["body_code"], factor=r["factor"],
             indicator=r["indicator"], subject=r["indicator"], year=r["year"], previous_value=r["prev_value"],
             value=r["value"], firing=firing, severity=rule.severity,
             fingerprint=_key(r["prev_year"], repr(r["prev_value"]), repr(r["value"])),
         )
+        if crossed:
+            row["details"] = json.dumps({"series_break": crossed, "previous_year": r["prev_year"],
+                                         "look": "mart.series_breaks"}, sort_keys=True)
         if firing:
             verb = "fell" if delta < 0 else "rose"
             better = "higher" if r["direction"] == "higher_is_better" else "lower"
