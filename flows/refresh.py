@@ -18,7 +18,7 @@ from pilotwatch import registry, settings
 from pilotwatch.catalogue import Catalogue, Source, load_catalogue
 from pilotwatch.ingest import load_source
 from pilotwatch.loads import LoadFailed, LoadResult
-from pilotwatch.refresh import Summary, keep_failed_loads, resolve_years, run_checks
+from pilotwatch.refresh import Summary, keep_failed_loads, load_order, resolve_years, run_checks
 
 
 @task(name="seed-registry", cache_policy=NO_CACHE)
@@ -57,7 +57,7 @@ def annual_refresh(
     try:
         with warehouse.writer("annual_refresh") as con:
             seed_registry()
-            for source in cat.sources:
+            for source in load_order(cat.sources):  # macro first: payroll converts by usd_kzt
                 if set(source.years) & set(wanted):
                     state = load_one(cat, source, wanted, run_id, force, return_state=True)
                     summary.add(state.result(raise_on_failure=False))

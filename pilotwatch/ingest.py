@@ -126,10 +126,16 @@ class Staged:
     held: pl.DataFrame  # valid-looking values held as suspected unit or scale errors (pilotwatch.plausibility)
 
 
-def stage(con: duckdb.DuckDBPyConnection, source: Source, read: ReadTable, years: list[int]) -> Staged:
-    """The pipeline between reading and writing, shared by loads and ``--dry-run`` (reads ``con`` only)."""
+def stage(con: duckdb.DuckDBPyConnection, source: Source, read: ReadTable, years: list[int],
+          rates: pl.DataFrame | None = None) -> Staged:
+    """The pipeline between reading and writing, shared by loads and ``--dry-run`` (reads ``con`` only).
+
+    ``rates``: macro values a dry run staged before this source (series, year, value), used ahead of
+    the warehouse's, as the real refresh would have loaded them first."""
     reg = registry_frames(con)
     headers = source_headers(source)
+    if rates is not None and not rates.is_empty():
+        reg["rates"] = pl.concat([rates, reg["rates"].join(rates, on=["series", "year"], how="anti")], how="vertical_relaxed")
     long = to_long(read.frame, source, read.units)
     prepared = prepare_facts(
         long,

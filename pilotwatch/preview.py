@@ -41,6 +41,7 @@ class Preview:
     rejected: int = 0
     replaced: int = 0
     removed: int = 0
+    rates: pl.DataFrame | None = None  # a macro source's values (series, year, value): later sources convert with them
 
     def text(self) -> str:
         return "\n".join(self.lines)
@@ -66,8 +67,11 @@ def _more(n: int) -> list[str]:
 
 
 def preview_source(con: duckdb.DuckDBPyConnection, catalogue: Catalogue, source: Source, years: list[int],
-                   max_reject_share: float | None = None) -> Preview:
-    """Run the load pipeline for ``source`` and describe the result; write nothing."""
+                   max_reject_share: float | None = None, rates: pl.DataFrame | None = None) -> Preview:
+    """Run the load pipeline for ``source`` and describe the result; write nothing.
+
+    ``rates``: macro values previewed earlier in the same dry run (a refresh loads macro sources first,
+    so a payroll file in tenge converts by a rate the same delivery brings)."""
     years = sorted(set(years) & set(source.years)) if source.years and years else sorted(years or source.years)
     uri = catalogue.location(source) if source.kind != "http" else source.url or ""
     head = f"source {source.id} → {source.dataset} ({uri}) — dry run, nothing written"
@@ -77,8 +81,10 @@ def preview_source(con: duckdb.DuckDBPyConnection, catalogue: Catalogue, source:
         read = read_source(got.content, source)
     except SourceError as exc:
         return Preview(source.id, uri, False, [head, f"would FAIL: {exc.problem}"])
-    staged = stage(con, source, read, years)
+    staged = stage(con, source, read, years, rates)
     p = Preview(source.id, got.uri or uri, True, [head, *read.describe()])
+    if source.dataset == "macro":
+        p.rates = staged.valid.select("series", pl.col("year").cast(pl.Int32), pl.col("value").cast(pl.Float64))
     valid, rejects, long = staged.valid, staged.rejects, staged.long
     p.accepted, p.rejected = valid.height, rejects.height
     key = "series" if source.dataset == "macro" else "body_code"

@@ -15,7 +15,7 @@ import duckdb
 
 import warehouse
 from pilotwatch import checks
-from pilotwatch.catalogue import Catalogue, parse_year_range
+from pilotwatch.catalogue import Catalogue, Source, parse_year_range
 from pilotwatch.loads import LoadFailed, LoadResult, record_again
 from warehouse import one
 
@@ -46,6 +46,24 @@ def resolve_years(
     if years:
         return sorted({int(y) for y in years})
     return catalogue.years()
+
+
+def load_order(sources: list[Source]) -> list[Source]:
+    """Macro series first, otherwise catalogue order: a payroll file in tenge converts by the year's
+    ``usd_kzt``, which must be in the warehouse (or, in a dry run, staged) before it is read."""
+    return sorted(sources, key=lambda s: s.dataset != "macro")
+
+
+def pending_lines(con: duckdb.DuckDBPyConnection, years: list[int]) -> list[str]:
+    """The partial years among ``years``: published as they are, the analysis waits (mart.pending_inputs)."""
+    from warehouse import has_relation
+
+    if not years or not has_relation(con, "mart.pending_inputs"):
+        return []
+    rows = con.execute("SELECT year, dataset, string_agg(body_code, ', ' ORDER BY body_code) FROM mart.pending_inputs "
+                       "WHERE list_contains(?, year) GROUP BY ALL ORDER BY ALL", [years]).fetchall()
+    return [f"partial year: {y} still waits for {d} ({b}); published as it is, the analysis leaves these "
+            "body-years out until they are complete (pilotwatch status, mart.pending_inputs)" for y, d, b in rows]
 
 
 @dataclass
@@ -91,6 +109,7 @@ class Summary:
                     f"warehouse: {counts[0]} indicator values for {counts[1]} bodies and peer groups, "
                     f"{counts[2]}-{counts[3]}; {q[0] if q else 0} rows in quarantine (mart.quarantine)"
                 )
+            lines += pending_lines(con, self.years)
         return "\n".join(lines)
 
     def headline(self, outcome: checks.Outcome | None = None) -> str:

@@ -185,15 +185,21 @@ def _reference(args: argparse.Namespace) -> int:
 
 
 def check(catalogue: Catalogue, sources: list[Source], years: list[int]) -> int:
-    """Print the dry run of ``sources``; 1 if any would fail."""
-    from pilotwatch.preview import preview_source, read_connection
+    """Print the dry run of ``sources``; 1 if any would fail.
 
-    failed = 0
+    Macro sources first, as the refresh loads them: their values convert the later sources' units."""
+    import polars as pl
+
+    from pilotwatch.preview import preview_source, read_connection
+    from pilotwatch.refresh import load_order
+
+    failed, rates = 0, []
     with read_connection() as con:
-        for source in sources:
-            p = preview_source(con, catalogue, source, years)
+        for source in load_order(sources):
+            p = preview_source(con, catalogue, source, years, rates=pl.concat(rates) if rates else None)
             print(p.text() + "\n")
             failed += not p.ok
+            rates += [p.rates] if p.rates is not None else []
     return 1 if failed else 0
 
 
