@@ -122,11 +122,12 @@ def test_make_run_monitors_once(bundled_warehouse: Path) -> None:
     """The annual refresh recorded the alerts with its publish (after the analysis), then sent them."""
     runs = rows(bundled_warehouse, "select observations > 0, new_alerts, queued, delivered, undelivered "
                                    "from mart.monitor_runs order by started_at")
-    assert runs == [(True, 26, 26, None, None), (None, None, None, 26, 0)]
+    assert runs == [(True, 25, 25, None, None), (None, None, None, 25, 0)]
     got = rows(bundled_warehouse, "select rule, body_code, indicator, year, previous_value, value, severity "
                                   "from mart.alerts where rule <> 'stale_data' order by alert_id")
+    # Astana's goal achievement 81.6 (2019) -> 79.6 (2020) straddles the Evaluation Center's 2020 method
+    # change (data/reference/series_breaks.csv): observed as series_break, not alerted (tests/test_series_breaks.py)
     assert got == [
-        ("indicator_turned_negative", "astana", "goal_achievement", 2020, 81.6, 79.6, "warning"),
         ("indicator_turned_negative", "astana", "organizational_development", 2020, 70.6, 62.0, "critical"),
     ]
     cols = [r[0] for r in rows(bundled_warehouse, "describe mart.alerts")]
@@ -401,7 +402,8 @@ def test_listing(after_make_run: Path, capsys: pytest.CaptureFixture[str]) -> No
 
     assert main(["alerts", "--rule", "indicator_turned_negative"]) == 0
     out = capsys.readouterr().out
-    assert "organizational_development" in out and "log: delivered" in out and "(2 alerts)" in out
+    assert "organizational_development" in out and "log: delivered" in out and "(1 alert)" in out
+    assert "goal_achievement" not in out  # its 2019 -> 2020 fall straddles the 2020 method change
     assert "fell from 70.6 % in 2019 to 62 % in 2020" in out
     assert main(["alerts", "--since", "2999-01-01", "--format", "csv"]) == 0
     assert capsys.readouterr().out.splitlines()[0].startswith("alert_id,rule,body_code,factor,indicator,year")

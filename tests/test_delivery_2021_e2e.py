@@ -115,3 +115,40 @@ def test_realistic_2021_delivery_goes_in_with_a_dry_run_and_one_refresh(
     # no edits to the delivered files or to the repository's data
     assert digests(tmp_path / "delivery") == delivered
     assert digests(PROJECT_ROOT / "data") == repository
+
+
+def test_an_ingested_correction_is_analysed_and_checked_before_it_publishes(
+        bundled_warehouse: Path, db_path: Path, tmp_path: Path, prefect_server: None,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 12: a correction through `pilotwatch ingest` "published without the checks a refresh runs",
+    and reports then showed the previous analysis beside the corrected value."""
+    import shutil
+
+    from flows.ingest import ingest
+    from pilotwatch import checks
+
+    shutil.copyfile(bundled_warehouse, db_path)
+    fix = tmp_path / "fix.csv"
+    fix.write_text("body,year,indicator,value\nacsa,2020,organizational_development,90.0\n", encoding="utf-8")
+
+    # the checks refuse: nothing is published (the published file keeps its bytes)
+    before = hashlib.sha256(db_path.read_bytes()).hexdigest()
+    seen: list[str] = []
+
+    def refuse(con: duckdb.DuckDBPyConnection, logger: object) -> None:
+        seen.append("checked")
+        raise RuntimeError("warehouse checks failed (injected)")
+
+    with monkeypatch.context() as m:
+        m.setattr(checks, "checkpoint", refuse)
+        with pytest.raises(RuntimeError, match="injected"):
+            ingest("evaluation_center", str(fix), year=2020)
+    assert seen == ["checked"] and hashlib.sha256(db_path.read_bytes()).hexdigest() == before
+
+    # the checks pass: published together with an analysis that read the corrected value
+    assert ingest("evaluation_center", str(fix), year=2020)["status"] == "loaded"
+    assert rows(db_path, "select inputs_current from mart.analysis_runs where is_latest and config = 'default'") == [
+        (True,)]
+    [(inputs,)] = rows(db_path, "select inputs from mart.factor_effects where config = 'default' and body_code = 'acsa' "
+                                "and factor = 'Organization' and rule = 'endpoint'")
+    assert {"indicator": "organizational_development", "body_code": "acsa", "year": 2020, "value": 90.0} in inputs
