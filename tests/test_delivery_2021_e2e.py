@@ -125,7 +125,8 @@ def test_realistic_2021_delivery_goes_in_with_a_dry_run_and_one_refresh(
         said = pending_lines(con, [2021])
     finally:
         con.close()
-    assert any(line.startswith("partial year: 2021 still waits for payroll (mangystau") for line in said)
+    # Mangystau's payroll is not in; the Ministry of Justice has only its score out of 5 so far
+    assert "partial year: 2021 still waits for payroll (justice, mangystau); published as it is" in "\n".join(said)
     assert main(["status"]) == 1  # something needs attention: the partial year
     assert "2021 waits for payroll" in capsys.readouterr().out
 
