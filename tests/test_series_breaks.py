@@ -19,8 +19,8 @@ from test_alerts_rules import IND, ITN, values
 
 from pilotwatch import registry
 from pilotwatch.alerts import engine
-from transforms import alert_rules as rules
 from transforms import series_breaks
+from transforms.alerts import rules
 
 BREAKS = pl.DataFrame(
     {"indicator": ["goal_achievement", "goal_achievement", "net_turnover"], "first_year": [2020, 2023, 2019],
