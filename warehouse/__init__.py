@@ -14,6 +14,23 @@ analysts always read the *published* file, and writers never touch it in place:
 
 Nested writers in one process (the analysis flow running inside the annual refresh) join the
 outermost session, so a refresh publishes once, with loads and analysis together.
+
+Generations (why): a damaged published file (a truncated copy, a bad disk block) must never be the
+only copy, nor the start of the next write. Publishing therefore hard-links the outgoing version to
+``<db>.gen-<timestamp>`` (no copy: the rename frees nothing, so the link only keeps the old inode
+alive) and keeps ``PILOTWATCH_GENERATIONS`` of them; ``<db>.versions.json`` records the size and
+sha256 of every version it published. A reader whose file has an unknown size, and a writer whose
+copy has an unknown hash, stop with a message naming ``pilotwatch warehouse restore``.
+
+Storage format (why): published files are written in DuckDB storage version ``STORAGE_VERSION``
+so that the DuckDB 1.x CLI, drivers and BI connectors open them, not only the DuckDB 2.0 that
+writes them. A warehouse written in a newer format is converted once by the next writer.
+
+Sandbox (why): ``connect(read_only=True)`` runs analysts' SQL. It opens a private in-memory DuckDB,
+attaches the published file read-only, then turns external access off and locks the configuration:
+no file, URL, environment, extension or setting is reachable from SQL. A fresh instance per call
+also means every call sees the newest published version (DuckDB otherwise shares one instance per
+path in a process, so a second ``duckdb.connect(path)`` would show the version the first opened).
 """
 
 from __future__ import annotations
@@ -21,6 +38,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import fcntl
+import hashlib
 import json
 import logging
 import os
@@ -32,7 +50,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 
@@ -55,6 +73,18 @@ class WarehouseBusy(RuntimeError):
 
 class WarehouseMissing(FileNotFoundError):
     """No published warehouse yet: run a refresh first."""
+
+
+class WarehouseDamaged(RuntimeError):
+    """The published file is not a version pilotwatch published, or DuckDB cannot read it."""
+
+
+#: The oldest DuckDB that opens the published file (1.2, February 2025): see README, "client versions".
+STORAGE_VERSION = "v1.2.0"
+
+#: What analysts' SQL may not do on a :func:`connect` connection (set after attaching, then locked).
+SANDBOX_SETTINGS = ("SET enable_external_access = false", "SET lock_configuration = true")
+_INSTANCE_CONFIG = {"autoload_known_extensions": False, "autoinstall_known_extensions": False}
 
 
 def sql(name: str) -> str:
@@ -86,7 +116,7 @@ def frame(con: duckdb.DuckDBPyConnection, query: str, params: list[object] | Non
     return rel.pl()
 
 
-def utc_now() -> datetime:
+def utcutc_now() -> datetime:
     """Now, as the warehouse stores time: UTC without a zone (DuckDB ``TIMESTAMP``, not ``TIMESTAMPTZ``)."""
     return datetime.now(UTC).replace(tzinfo=None)
 
@@ -107,16 +137,172 @@ def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConne
         raise
 
 
-def connect(read_only: bool = True, path: str | os.PathLike[str] | None = None) -> duckdb.DuckDBPyConnection:
+def connect(
+    read_only: bool = True, path: str | os.PathLike[str] | None = None, *, sandbox: bool | None = None
+) -> duckdb.DuckDBPyConnection:
     """A connection to the *published* warehouse.
 
-    Analysts and every read-only command use this. ``read_only=False`` is only for tools that
-    must bypass publishing (tests, one-off repairs); flows use :func:`writer`.
+    Analysts and every read-only command use this; ``read_only=True`` is sandboxed by default (see
+    the module docstring: no files, URLs, extensions or settings reachable from SQL) and always
+    shows the newest published version. ``sandbox=False`` is for trusted code that writes files
+    itself (the checks' Data Docs). ``read_only=False`` is only for tools that must bypass
+    publishing (tests, one-off repairs); flows use :func:`writer`.
     """
     p = Path(path) if path else settings.db_path()
     if read_only and not p.exists():
         raise WarehouseMissing(f"no warehouse at {p}: run `pilotwatch refresh` (or `make run`) first")
-    return duckdb.connect(str(p), read_only=read_only)
+    if read_only:
+        check_size(p)
+    if not (read_only if sandbox is None else sandbox):
+        try:
+            return duckdb.connect(str(p), read_only=read_only)
+        except duckdb.IOException as exc:
+            raise _damaged(p, exc) from None
+    return attach_fresh(p, sandbox=True)
+
+
+def attach_fresh(p: Path, *, sandbox: bool) -> duckdb.DuckDBPyConnection:
+    """``p`` attached read-only to a new in-memory DuckDB and made the default catalog.
+
+    A new instance per call is what makes a reconnect see a newer publish: DuckDB caches one
+    instance per path and process, which keeps showing the version it opened first.
+    """
+    con = duckdb.connect(":memory:", config=dict(_INSTANCE_CONFIG) if sandbox else {})
+    alias = '"' + p.name.split(".")[0].replace('"', '""') + '"'
+    try:
+        con.execute(f"ATTACH '{str(p).replace(chr(39), chr(39) * 2)}' AS {alias} (READ_ONLY)")
+        con.execute(f"USE {alias}")
+    except duckdb.Error as exc:
+        con.close()
+        raise _damaged(p, exc) from None
+    if sandbox:
+        for statement in SANDBOX_SETTINGS:
+            con.execute(statement)
+    return con
+
+
+def _damaged(p: Path, why: object) -> WarehouseDamaged:
+    return WarehouseDamaged(
+        f"the published warehouse {p} is damaged or unreadable ({str(why).splitlines()[0]}). "
+        "Run `pilotwatch warehouse restore` to go back to the newest good previous version "
+        "(`pilotwatch warehouse list` shows them)."
+    )
+
+
+# ---------------------------------------------------------------- generations
+
+
+def versions_path(published: Path) -> Path:
+    """``<db>.versions.json``: size and sha256 of every version publishing wrote (and still keeps)."""
+    return published.with_name(published.name + ".versions.json")
+
+
+def read_versions(published: Path) -> dict[str, dict[str, Any]]:
+    """sha256 -> ``{"size", "published_at", "purpose"}``; empty when nothing was recorded yet."""
+    try:
+        data = json.loads(versions_path(published).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return {}
+    except (OSError, ValueError) as exc:
+        log.warning("ignoring unreadable %s: %s", versions_path(published), exc)
+        return {}
+    return data.get("versions", {}) if isinstance(data, dict) else {}
+
+
+def _write_versions(published: Path, versions: dict[str, dict[str, Any]]) -> None:
+    target = versions_path(published)
+    tmp = target.with_name(target.name + f".tmp-{os.getpid()}")
+    tmp.write_text(json.dumps({"versions": versions}, indent=1), encoding="utf-8")
+    _fsync_path(tmp)
+    os.replace(tmp, target)
+
+
+def check_size(p: Path) -> None:
+    """Cheap open-time check: the file's size is one publishing recorded (a truncated copy is not)."""
+    versions = read_versions(p)
+    if versions and p.stat().st_size not in {v.get("size") for v in versions.values()}:
+        sizes = ", ".join(sorted({str(v.get("size")) for v in versions.values()}))
+        raise _damaged(p, f"its size {p.stat().st_size} bytes matches no published version ({sizes})")
+
+
+def generation_files(published: Path) -> list[Path]:
+    """Previous versions kept beside the published file, newest first."""
+    return sorted(published.parent.glob(published.name + ".gen-*"), reverse=True)
+
+
+def file_sha256(p: Path) -> str:
+    with open(p, "rb") as fh:
+        return hashlib.file_digest(fh, "sha256").hexdigest()
+
+
+def _copy_hashing(src: Path, dst: Path) -> str:
+    """Copy ``src`` to ``dst`` and return the sha256 of what was copied (one read of the file)."""
+    digest = hashlib.sha256()
+    with open(src, "rb") as fin, open(dst, "wb") as fout:
+        while chunk := fin.read(1 << 20):
+            digest.update(chunk)
+            fout.write(chunk)
+    return digest.hexdigest()
+
+
+def _storage_version(con: duckdb.DuckDBPyConnection) -> str:
+    row = one(con, "SELECT tags['storage_version'] FROM duckdb_databases() WHERE database_name = current_database()")
+    return str(row[0]) if row and row[0] else ""
+
+
+def _start_work_copy(published: Path, work: Path) -> None:
+    """The working copy: the published file, checked against its recorded hash, converted to
+    ``STORAGE_VERSION`` when an older pilotwatch wrote it in DuckDB's newest format."""
+    if not published.exists():
+        return
+    digest = _copy_hashing(published, work)
+    versions = read_versions(published)
+    if versions and digest not in versions:
+        _discard(work)
+        raise _damaged(published, "its sha256 matches no published version; not writing on top of it")
+    con = duckdb.connect(str(work))
+    try:
+        current = _storage_version(con)
+    finally:
+        con.close()
+    if current == STORAGE_VERSION:
+        return
+    log.info("converting the warehouse from storage version %s to %s", current, STORAGE_VERSION)
+    _discard(work)
+    conv = duckdb.connect(":memory:")
+    try:
+        conv.execute(f"ATTACH '{published}' AS src (READ_ONLY)")
+        conv.execute(f"ATTACH '{work}' AS dst (STORAGE_VERSION '{STORAGE_VERSION}')")
+        conv.execute("COPY FROM DATABASE src TO dst")
+    finally:
+        conv.close()
+
+
+def _record_and_rotate(published: Path, work: Path, purpose: str) -> None:
+    """Before the rename: record the new version and keep the outgoing one as a generation."""
+    versions = read_versions(published)
+    versions[file_sha256(work)] = {"size": work.stat().st_size, "published_at": utc_now().isoformat(),
+                                   "purpose": purpose}
+    _write_versions(published, versions)
+    if published.exists() and settings.generations() > 0:
+        gen = published.with_name(f"{published.name}.gen-{utc_now():%Y%m%dT%H%M%S%fZ}")
+        try:
+            os.link(published, gen)
+        except OSError:  # a filesystem without hard links: a copy costs time, not safety
+            shutil.copyfile(published, gen)
+
+
+def _prune_generations(published: Path) -> None:
+    """After the rename: drop generations beyond the configured number, and their records."""
+    for old in generation_files(published)[settings.generations():]:
+        with contextlib.suppress(FileNotFoundError):
+            old.unlink()
+    keep = [published, *generation_files(published)]
+    sizes = {p.stat().st_size for p in keep if p.exists()}
+    versions = read_versions(published)
+    live = {sha: v for sha, v in versions.items() if v.get("size") in sizes}
+    if live != versions:
+        _write_versions(published, live)
 
 
 # ---------------------------------------------------------------- migrations
@@ -139,7 +325,7 @@ def migrate(con: duckdb.DuckDBPyConnection) -> list[str]:
         with transaction(con):
             con.execute(f.read_text(encoding="utf-8"))
             con.execute(
-                "INSERT INTO meta.schema_migrations VALUES (?, ?, ?)", [version, f.name, utc_now()]
+                "INSERT INTO meta.schema_migrations VALUES (?, ?, ?)", [version, f.name, utcutc_now()]
             )
         applied.append(f.name)
     if applied:
@@ -220,7 +406,7 @@ def _acquire_lock(published: Path, purpose: str, timeout_s: float) -> int:
                 log.warning("waiting for the running writer: %s", holder)
                 announced = True
             time.sleep(min(0.2, max(0.0, deadline - time.monotonic())))
-    info = {"pid": os.getpid(), "host": socket.gethostname(), "purpose": purpose, "started": utc_now().isoformat()}
+    info = {"pid": os.getpid(), "host": socket.gethostname(), "purpose": purpose, "started": utcutc_now().isoformat()}
     os.ftruncate(fd, 0)
     os.pwrite(fd, json.dumps(info).encode(), 0)
     os.fsync(fd)
@@ -281,9 +467,8 @@ def writer(purpose: str = "writer", timeout_s: float | None = None) -> Iterator[
                 continue
             log.warning("removing stale working copy left by an interrupted writer: %s", stale)
             _discard(stale)
-        if published.exists():
-            shutil.copyfile(published, work)
-        con = duckdb.connect(str(work))
+        _start_work_copy(published, work)
+        con = duckdb.connect(str(work), config={"storage_compatibility_version": STORAGE_VERSION})
         session = _Session(published, work, con, fd)
         with _active_guard:
             _active[key] = session
@@ -304,9 +489,11 @@ def writer(purpose: str = "writer", timeout_s: float | None = None) -> Iterator[
         if wal.exists():  # a clean close checkpoints; a leftover WAL would be lost by the rename
             raise RuntimeError(f"working copy {work} still has a WAL after close; not publishing")
         _fsync_path(work)
+        _record_and_rotate(published, work, purpose)
         failpoint("publish")
         os.replace(work, published)
         _fsync_path(published.parent, directory=True)
+        _prune_generations(published)
         log.info("published %s (%s)", published, purpose)
     finally:
         _discard(work)
