@@ -35,6 +35,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "alerts": ("pilotwatch.commands.alerts", "list monitoring alerts; run the monitor; test a channel"),
     "bodies": ("pilotwatch.commands.bodies", "body spellings: add a local alias, list them, try a name"),
     "quarantine": ("pilotwatch.commands.quarantine", "held values (suspected unit or scale errors): list, release"),
+    "warehouse": ("pilotwatch.commands.warehouse", "list the kept warehouse versions, restore one"),
 }
 #: Options of ``pilotwatch`` itself that may stand before the command's name.
 _GLOBAL_FLAGS = {"-v", "--verbose"}

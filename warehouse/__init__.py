@@ -246,8 +246,9 @@ def _copy_hashing(src: Path, dst: Path) -> str:
 
 
 def _storage_version(con: duckdb.DuckDBPyConnection) -> str:
+    """The file's storage version (DuckDB tags it ``v1.2.0+``: that version's format, readable from it on)."""
     row = one(con, "SELECT tags['storage_version'] FROM duckdb_databases() WHERE database_name = current_database()")
-    return str(row[0]) if row and row[0] else ""
+    return str(row[0]).rstrip("+") if row and row[0] else ""
 
 
 def _start_work_copy(published: Path, work: Path) -> None:
@@ -508,3 +509,104 @@ def ensure_published() -> Path:
         with writer("initialise"):
             pass
     return p
+
+
+# ---------------------------------------------------------------- restore
+
+
+@dataclass(frozen=True)
+class Version:
+    """One file that holds (or held) the warehouse: the published one or a kept generation."""
+
+    path: Path
+    size: int
+    sha256: str
+    published_at: str | None
+    purpose: str | None
+    problem: str | None  # None: good
+
+    @property
+    def good(self) -> bool:
+        return self.problem is None
+
+
+def _readable(p: Path) -> str | None:
+    """Why ``p`` cannot be read as a warehouse (every table counted to the end), or None."""
+    con = duckdb.connect(":memory:")
+    try:
+        con.execute(f"ATTACH '{str(p).replace(chr(39), chr(39) * 2)}' AS w (READ_ONLY)")
+        tables = con.execute("SELECT schema_name, table_name FROM duckdb_tables() WHERE database_name = 'w'").fetchall()
+        for schema, name in tables:
+            con.execute(f'SELECT count(*) FROM w."{schema}"."{name}"').fetchall()
+    except duckdb.Error as exc:
+        return str(exc).splitlines()[0]
+    finally:
+        con.close()
+    return None
+
+
+def versions(published: Path | None = None) -> list[Version]:
+    """The published file and its generations, newest first, each checked: its sha256 against the
+    records publishing wrote, or, when unrecorded, by reading every table."""
+    published = published or settings.db_path()
+    records = read_versions(published)
+    out = []
+    for p in [published, *generation_files(published)]:
+        if not p.exists():
+            continue
+        digest = file_sha256(p)
+        rec = records.get(digest)
+        # Recorded: good. Unrecorded (damaged, or kept from before records existed): good only
+        # if every table reads to the end.
+        problem = None if rec else _readable(p)
+        out.append(Version(p, p.stat().st_size, digest, (rec or {}).get("published_at"), (rec or {}).get("purpose"),
+                           problem))
+    return out
+
+
+def restore(name: str | None = None, timeout_s: float | None = None) -> tuple[Version, Path | None]:
+    """Put a kept generation back as the published warehouse, atomically and under the writer lock.
+
+    ``name``: a generation's file name (as ``pilotwatch warehouse list`` shows it); default: the
+    newest good generation. A damaged published file is moved aside to ``<db>.damaged-<timestamp>``
+    (returned, for a look later); a good one becomes a generation like any outgoing version.
+    """
+    published = settings.db_path()
+    fd = _acquire_lock(published, "restore", settings.lock_timeout_s() if timeout_s is None else timeout_s)
+    work = published.with_name(f"{published.name}.work-{os.getpid()}")
+    try:
+        found = versions(published)
+        current = found[0] if found and found[0].path == published else None
+        kept = [v for v in found if v.path != published]
+        if name:
+            chosen = next((v for v in kept if v.path.name == name), None)
+            if chosen is None:
+                raise FileNotFoundError(f"no generation {name!r}; kept: {', '.join(v.path.name for v in kept) or 'none'}")
+            if not chosen.good:
+                raise WarehouseDamaged(f"generation {name} is damaged too: {chosen.problem}")
+        else:
+            chosen = next((v for v in kept if v.good and (current is None or v.sha256 != current.sha256)), None)
+            if chosen is None:
+                raise WarehouseDamaged(f"no good previous version of {published} is kept; run `pilotwatch refresh --force`")
+        if _copy_hashing(chosen.path, work) != chosen.sha256:
+            raise WarehouseDamaged(f"generation {chosen.path.name} changed while it was copied; nothing restored")
+        _fsync_path(work)
+        aside = None
+        if current is not None and not current.good:
+            aside = published.with_name(f"{published.name}.damaged-{_now():%Y%m%dT%H%M%S%fZ}")
+            os.replace(published, aside)
+        records = read_versions(published)
+        records.setdefault(chosen.sha256, {"size": chosen.size, "published_at": _now().isoformat(),
+                                           "purpose": f"restored from {chosen.path.name}"})
+        _write_versions(published, records)
+        if published.exists():
+            os.link(published, published.with_name(f"{published.name}.gen-{_now():%Y%m%dT%H%M%S%fZ}"))
+        os.replace(work, published)
+        _fsync_path(published.parent, directory=True)
+        _prune_generations(published)
+        log.info("restored %s from %s", published, chosen.path.name)
+        return chosen, aside
+    finally:
+        _discard(work)
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        os.close(fd)
