@@ -35,8 +35,11 @@ def run(args: argparse.Namespace) -> int:
         return _dry_run(args, years)
     from flows.refresh import annual_refresh
     from pilotwatch.checks import WarehouseChecksFailed
+    from pilotwatch import settings
+    from pilotwatch.catalogue import load_catalogue
     from pilotwatch.refresh import RefreshFailed
 
+    load_catalogue(settings.catalogue_path(args.catalogue))  # a CatalogueError in one line, before the flow starts
     try:
         annual_refresh(year=args.year, years=years, catalogue=args.catalogue, force=args.force,
                        analysis=not args.no_analysis)
