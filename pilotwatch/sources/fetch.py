@@ -103,15 +103,16 @@ def source_uri(source: Source) -> str:
 
 
 class _Redactor(logging.Filter):
-    """Apply :func:`redact` to log lines: urllib3's debug log prints full request URLs."""
+    """Apply :func:`redact` to log lines: urllib3's debug log prints full request URLs.
+    (Not the alerts' ``Redactor``: that one masks values it was given; this one masks by pattern,
+    and the sources domain does not import the alerts domain.)"""
 
     def filter(self, record: logging.LogRecord) -> bool:
         try:
             message = record.getMessage()
         except (TypeError, ValueError):
             return True
-        clean = redact(message)
-        if clean != message:
+        if (clean := redact(message)) != message:
             record.msg, record.args = clean, ()
         return True
 
