@@ -42,6 +42,8 @@ def _attacks(tmp: Path) -> list[tuple[str, str]]:
         ("select 1; select 2", "one statement per call"),
         ("CREATE TABLE mart.x AS SELECT 1", "CREATE statements are not allowed"),
         ("select * from duckdb_secrets()", "out of reach"),
+        (f"EXPLAIN ANALYZE COPY (select 1) TO '{victim}'", "out of reach"),  # EXPLAIN runs what it wraps
+        ("EXPLAIN ANALYZE SET threads = 1", "configuration has been locked"),
         ("select current_setting('enable_external_access') from (select 1); set threads = 1", "one statement"),
     ]
 
