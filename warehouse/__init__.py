@@ -294,16 +294,16 @@ def _record_and_rotate(published: Path, work: Path, purpose: str) -> None:
 
 
 def _prune_generations(published: Path) -> None:
-    """After the rename: drop generations beyond the configured number, and their records."""
-    for old in generation_files(published)[settings.generations():]:
+    """After the rename: drop generations beyond the configured number, and the records beyond
+    theirs (the current one, each kept generation, and one a crash may have left unpublished)."""
+    keep = settings.generations()
+    for old in generation_files(published)[keep:]:
         with contextlib.suppress(FileNotFoundError):
             old.unlink()
-    keep = [published, *generation_files(published)]
-    sizes = {p.stat().st_size for p in keep if p.exists()}
-    versions = read_versions(published)
-    live = {sha: v for sha, v in versions.items() if v.get("size") in sizes}
-    if live != versions:
-        _write_versions(published, live)
+    records = read_versions(published)
+    newest = sorted(records.items(), key=lambda kv: str(kv[1].get("published_at", "")), reverse=True)[: keep + 2]
+    if len(newest) < len(records):
+        _write_versions(published, dict(newest))
 
 
 # ---------------------------------------------------------------- migrations
@@ -596,8 +596,8 @@ def restore(name: str | None = None, timeout_s: float | None = None) -> tuple[Ve
             aside = published.with_name(f"{published.name}.damaged-{_now():%Y%m%dT%H%M%S%fZ}")
             os.replace(published, aside)
         records = read_versions(published)
-        records.setdefault(chosen.sha256, {"size": chosen.size, "published_at": _now().isoformat(),
-                                           "purpose": f"restored from {chosen.path.name}"})
+        records[chosen.sha256] = {"size": chosen.size, "published_at": _now().isoformat(),
+                                  "purpose": f"restored from {chosen.path.name}"}
         _write_versions(published, records)
         if published.exists():
             os.link(published, published.with_name(f"{published.name}.gen-{_now():%Y%m%dT%H%M%S%fZ}"))
