@@ -44,6 +44,7 @@ def test_publishing_keeps_the_configured_number_of_recorded_generations(three_pu
     assert all(v.good and v.published_at for v in found), found
     assert _marker(db) == 3
     assert [_marker(g) for g in gens] == [2, 1]
+    assert len(warehouse.read_versions(db)) <= 2 + 2  # records of the current file and its generations (+1)
 
 
 def test_a_truncated_warehouse_is_detected_and_restored(three_publishes: Path,
