@@ -73,6 +73,20 @@ def test_a_truncated_warehouse_is_detected_and_restored(three_publishes: Path,
     assert _marker(db) == 4
 
 
+def test_a_truncated_file_is_detected_without_records(db_path: Path) -> None:
+    """A file no pilotwatch recorded (copied in by hand, or from before records): its header says
+    how many blocks it has, and a shorter file is refused, although DuckDB itself would open it."""
+    con = duckdb.connect(str(db_path))
+    con.execute("CREATE SCHEMA core; CREATE TABLE core.marker AS SELECT range AS tag FROM range(300000)")
+    con.close()
+    os.truncate(db_path, db_path.stat().st_size - 200_000)
+    for sandbox in (True, False):
+        with pytest.raises(warehouse.WarehouseDamaged, match=r"truncated.*pilotwatch warehouse restore"):
+            warehouse.connect(read_only=True, sandbox=sandbox)
+    with pytest.raises(warehouse.WarehouseDamaged, match="truncated"), warehouse.writer("must-not-start"):
+        pass
+
+
 def test_a_same_size_corruption_stops_the_next_writer(three_publishes: Path) -> None:
     db = three_publishes
     with open(db, "r+b") as fh:  # flip bytes in the middle: the size stays, the hash does not

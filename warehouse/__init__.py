@@ -78,6 +78,8 @@ class WarehouseMissing(FileNotFoundError):
 class WarehouseDamaged(RuntimeError):
     """The published file is not a version pilotwatch published, or DuckDB cannot read it."""
 
+    reason: str = ""
+
 
 #: The oldest DuckDB that opens the published file (1.2, February 2025): see README, "client versions".
 STORAGE_VERSION = "v1.2.0"
@@ -155,9 +157,15 @@ def connect(
         check_size(p)
     if not (read_only if sandbox is None else sandbox):
         try:
-            return duckdb.connect(str(p), read_only=read_only)
-        except duckdb.IOException as exc:
+            con = duckdb.connect(str(p), read_only=read_only)
+        except (duckdb.IOException, duckdb.SerializationException, duckdb.InternalException) as exc:
             raise _damaged(p, exc) from None
+        try:
+            check_blocks(con, p)
+        except WarehouseDamaged:
+            con.close()
+            raise
+        return con
     return attach_fresh(p, sandbox=True)
 
 
@@ -172,21 +180,41 @@ def attach_fresh(p: Path, *, sandbox: bool) -> duckdb.DuckDBPyConnection:
     try:
         con.execute(f"ATTACH '{str(p).replace(chr(39), chr(39) * 2)}' AS {alias} (READ_ONLY)")
         con.execute(f"USE {alias}")
+        check_blocks(con, p)
     except duckdb.Error as exc:
         con.close()
         raise _damaged(p, exc) from None
+    except WarehouseDamaged:
+        con.close()
+        raise
     if sandbox:
         for statement in SANDBOX_SETTINGS:
             con.execute(statement)
     return con
 
 
+#: DuckDB files start with three 4 KiB headers, then ``total_blocks`` blocks.
+_HEADERS = 3 * 4096
+
+
+def check_blocks(con: duckdb.DuckDBPyConnection, p: Path) -> None:
+    """A file shorter than the blocks its header lists is truncated (DuckDB itself only notices when
+    a query reaches a missing block). Works without version records: for any file."""
+    row = one(con, "SELECT block_size * total_blocks FROM pragma_database_size() WHERE database_name = current_database()")
+    needed = int(row[0]) + _HEADERS if row and row[0] is not None else 0
+    if p.stat().st_size < needed:
+        raise _damaged(p, f"it has {p.stat().st_size} bytes, its header lists {needed} (truncated)")
+
+
 def _damaged(p: Path, why: object) -> WarehouseDamaged:
-    return WarehouseDamaged(
-        f"the published warehouse {p} is damaged or unreadable ({str(why).splitlines()[0]}). "
+    reason = str(why).splitlines()[0]
+    exc = WarehouseDamaged(
+        f"the published warehouse {p} is damaged or unreadable ({reason}). "
         "Run `pilotwatch warehouse restore` to go back to the newest good previous version "
         "(`pilotwatch warehouse list` shows them)."
     )
+    exc.reason = reason
+    return exc
 
 
 # ---------------------------------------------------------------- generations
@@ -261,11 +289,17 @@ def _start_work_copy(published: Path, work: Path) -> None:
     if versions and digest not in versions:
         _discard(work)
         raise _damaged(published, "its sha256 matches no published version; not writing on top of it")
-    con = duckdb.connect(str(work))
     try:
-        current = _storage_version(con)
-    finally:
-        con.close()
+        con = duckdb.connect(str(work), read_only=True)
+        try:
+            check_blocks(con, work)
+            current = _storage_version(con)
+        finally:
+            con.close()
+    except (duckdb.Error, WarehouseDamaged) as exc:
+        _discard(work)
+        why = exc.reason if isinstance(exc, WarehouseDamaged) else str(exc).splitlines()[0]
+        raise _damaged(published, f"{why}; not writing on top of it") from None
     if current == STORAGE_VERSION:
         return
     log.info("converting the warehouse from storage version %s to %s", current, STORAGE_VERSION)
@@ -535,11 +569,15 @@ def _readable(p: Path) -> str | None:
     con = duckdb.connect(":memory:")
     try:
         con.execute(f"ATTACH '{str(p).replace(chr(39), chr(39) * 2)}' AS w (READ_ONLY)")
+        con.execute("USE w")
+        check_blocks(con, p)
         tables = con.execute("SELECT schema_name, table_name FROM duckdb_tables() WHERE database_name = 'w'").fetchall()
         for schema, name in tables:
             con.execute(f'SELECT count(*) FROM w."{schema}"."{name}"').fetchall()
     except duckdb.Error as exc:
         return str(exc).splitlines()[0]
+    except WarehouseDamaged as exc:
+        return exc.reason
     finally:
         con.close()
     return None
