@@ -36,6 +36,7 @@ def _source(location: str, *, kind: str = "http", **http: object) -> Source:
         "layout": "long", "columns": {"body": "body", "year": "year", "indicator": "indicator", "value": "value"},
         ("url" if kind == "http" else "path"): location,
         "http": {"retries": 2, "backoff_s": 0.01, "timeout_s": 5.0, **http},
+        "units": {"assume_declared": True},  # the values are in the indicators' declared units
     })
 
 
@@ -134,7 +135,7 @@ def test_credentials_in_a_catalogue_url_are_never_stored(seeded_db: Path, tmp_pa
     bad = http_server.url("/missing.csv") + query
     base = {"dataset": "evaluation_center", "years": [2020], "kind": "http", "format": "csv", "layout": "long",
             "columns": {"body": "body", "year": "year", "indicator": "indicator", "value": "value"},
-            "http": {"retries": 0, "timeout_s": 5}}
+            "http": {"retries": 0, "timeout_s": 5}, "units": {"assume_declared": True}}
     path = tmp_path / "cat.yaml"
     path.write_text(yaml.safe_dump({"sources": [{"id": "good", "url": good, **base}, {"id": "bad", "url": bad, **base}]}))
     cat = load_catalogue(path)
