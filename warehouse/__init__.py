@@ -118,7 +118,7 @@ def frame(con: duckdb.DuckDBPyConnection, query: str, params: list[object] | Non
     return rel.pl()
 
 
-def utcutc_now() -> datetime:
+def utc_now() -> datetime:
     """Now, as the warehouse stores time: UTC without a zone (DuckDB ``TIMESTAMP``, not ``TIMESTAMPTZ``)."""
     return datetime.now(UTC).replace(tzinfo=None)
 
@@ -360,7 +360,7 @@ def migrate(con: duckdb.DuckDBPyConnection) -> list[str]:
         with transaction(con):
             con.execute(f.read_text(encoding="utf-8"))
             con.execute(
-                "INSERT INTO meta.schema_migrations VALUES (?, ?, ?)", [version, f.name, utcutc_now()]
+                "INSERT INTO meta.schema_migrations VALUES (?, ?, ?)", [version, f.name, utc_now()]
             )
         applied.append(f.name)
     if applied:
@@ -441,7 +441,7 @@ def _acquire_lock(published: Path, purpose: str, timeout_s: float) -> int:
                 log.warning("waiting for the running writer: %s", holder)
                 announced = True
             time.sleep(min(0.2, max(0.0, deadline - time.monotonic())))
-    info = {"pid": os.getpid(), "host": socket.gethostname(), "purpose": purpose, "started": utcutc_now().isoformat()}
+    info = {"pid": os.getpid(), "host": socket.gethostname(), "purpose": purpose, "started": utc_now().isoformat()}
     os.ftruncate(fd, 0)
     os.pwrite(fd, json.dumps(info).encode(), 0)
     os.fsync(fd)
@@ -631,14 +631,14 @@ def restore(name: str | None = None, timeout_s: float | None = None) -> tuple[Ve
         _fsync_path(work)
         aside = None
         if current is not None and not current.good:
-            aside = published.with_name(f"{published.name}.damaged-{_now():%Y%m%dT%H%M%S%fZ}")
+            aside = published.with_name(f"{published.name}.damaged-{utc_now():%Y%m%dT%H%M%S%fZ}")
             os.replace(published, aside)
         records = read_versions(published)
-        records[chosen.sha256] = {"size": chosen.size, "published_at": _now().isoformat(),
+        records[chosen.sha256] = {"size": chosen.size, "published_at": utc_now().isoformat(),
                                   "purpose": f"restored from {chosen.path.name}"}
         _write_versions(published, records)
         if published.exists():
-            os.link(published, published.with_name(f"{published.name}.gen-{_now():%Y%m%dT%H%M%S%fZ}"))
+            os.link(published, published.with_name(f"{published.name}.gen-{utc_now():%Y%m%dT%H%M%S%fZ}"))
         os.replace(work, published)
         _fsync_path(published.parent, directory=True)
         _prune_generations(published)
