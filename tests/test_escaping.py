@@ -13,7 +13,7 @@ from alerts_fixtures import SmtpServer
 
 from pilotwatch.alerts import render
 from pilotwatch.alerts.channels import build_sender, deliver_channel
-from pilotwatch.alerts.config import MonitoringConfig
+from pilotwatch.alerts.config import AlertsConfig
 from pilotwatch.alerts.render import Alert
 from pilotwatch.cli import main
 
@@ -85,7 +85,7 @@ def test_the_file_line_is_one_line() -> None:
 
 
 def test_email_subject_cannot_gain_headers(smtp: SmtpServer) -> None:
-    cfg = MonitoringConfig.model_validate({
+    cfg = AlertsConfig.model_validate({
         "channels": {"mail": {"type": "email", "host": "127.0.0.1", "port": smtp.port, "security": "none",
                               "from": "pilotwatch@example.org", "to": ["a@example.org"], "timeout_s": 5}},
         "delivery": {"attempts": 1, "backoff_s": 0.01, "backoff_factor": 2, "max_backoff_s": 0.05}})
