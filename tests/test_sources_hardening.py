@@ -37,6 +37,7 @@ def _source(location: str, *, kind: str = "http", **http: object) -> Source:
         ("url" if kind == "http" else "path"): location,
         "http": {"retries": 2, "backoff_s": 0.01, "timeout_s": 5.0, **http},
         "units": {"assume_declared": True},  # the values are in the indicators' declared units
+        "limits": {"max_rows": 1_000_000},
     })
 
 
@@ -83,8 +84,8 @@ def test_a_file_rewritten_while_read_fails_and_loads_nothing(seeded_db: Path, tm
         with open(path, "r+b") as fh:
             while not stop.is_set():
                 fh.seek(len(BODY))
-                for _ in range(20):
-                    fh.write(rows[:100_000])
+                for i in range(20):  # different values each pass: a mixed read is not the file
+                    fh.write((rows if i % 2 else rows.replace(b"88.3", b"77.1"))[:100_000])
                     fh.flush()
 
     writer_thread = threading.Thread(target=rewrite, daemon=True)

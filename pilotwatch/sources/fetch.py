@@ -198,7 +198,12 @@ def _fetch_file(source: Source, catalogue: Catalogue) -> Fetched:
         except OSError as exc:
             raise SourceError(source.id, fh.name, f"cannot read {fh.name}: {exc.strerror or exc}") from None
         _check_unchanged(source, fh, before)
-    return Fetched(uri=str(Path(catalogue.location(source))), content=content, sha256=_sha256(content))
+        digest = _sha256(content)
+        fh.seek(0)  # a rewrite within one mtime tick leaves size and mtime alone: compare the bytes too
+        if hashlib.file_digest(fh, "sha256").hexdigest() != digest:
+            raise SourceError(source.id, str(fh.name), "changed while it was read (a second read differs); "
+                              "nothing loaded: run again once whatever writes the file has finished")
+    return Fetched(uri=str(Path(catalogue.location(source))), content=content, sha256=digest)
 
 
 def _identity(fh: BinaryIO) -> tuple[int, int, int]:
