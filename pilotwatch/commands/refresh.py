@@ -34,9 +34,9 @@ def run(args: argparse.Namespace) -> int:
     if args.dry_run:
         return _dry_run(args, years)
     from flows.refresh import annual_refresh
-    from pilotwatch.checks import WarehouseChecksFailed
     from pilotwatch import settings
     from pilotwatch.catalogue import load_catalogue
+    from pilotwatch.checks import WarehouseChecksFailed
     from pilotwatch.refresh import RefreshFailed
 
     load_catalogue(settings.catalogue_path(args.catalogue))  # a CatalogueError in one line, before the flow starts
