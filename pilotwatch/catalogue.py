@@ -39,6 +39,9 @@ class HttpOptions(Strict):
 
     timeout_s: float = 30.0
     """Seconds a download may stall (no bytes) before it is retried."""
+    deadline_s: float = Field(300.0, gt=0)
+    """Total seconds for the whole fetch (every attempt, page and byte): a server trickling bytes
+    never trips ``timeout_s`` but does trip this; the source then fails with the limit named."""
     retries: int = Field(3, ge=0, le=10)
     """Retries after a failed or stalled download (network errors, 5xx, 429)."""
     backoff_s: float = Field(1.0, ge=0)

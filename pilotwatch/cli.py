@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
+import os
 import sys
 
 COMMANDS: dict[str, tuple[str, str]] = {
@@ -35,6 +36,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "alerts": ("pilotwatch.commands.alerts", "list monitoring alerts; run the monitor; test a channel"),
     "bodies": ("pilotwatch.commands.bodies", "body spellings: add a local alias, list them, try a name"),
     "quarantine": ("pilotwatch.commands.quarantine", "held values (suspected unit or scale errors): list, release"),
+    "warehouse": ("pilotwatch.commands.warehouse", "list the kept warehouse versions, restore one"),
 }
 #: Options of ``pilotwatch`` itself that may stand before the command's name.
 _GLOBAL_FLAGS = {"-v", "--verbose"}
@@ -83,6 +85,9 @@ def main(argv: list[str] | None = None) -> int:
         return int(args.func(args) or 0)
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # `pilotwatch … | head` closed its end: stop quietly, as Unix tools do
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error at exit
+        return 141
     except Exception as exc:  # one clear line for operators; -v shows the traceback
         if args.verbose:
             raise

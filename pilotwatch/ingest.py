@@ -20,7 +20,7 @@ from pilotwatch.faults import failpoint
 from pilotwatch.loads import Load, LoadFailed, LoadResult, now
 from pilotwatch.registry import registry_frames
 from pilotwatch.revisions import write_facts
-from pilotwatch.sources.fetch import Fetched, SourceError, fetch
+from pilotwatch.sources.fetch import Fetched, SourceError, fetch, safe_uri
 from pilotwatch.sources.readers import ReadTable, read_source
 from schemas.validate import validate
 from transforms.facts import prepare_facts
@@ -59,7 +59,7 @@ def load_source(
     uri = (
         catalogue.location(source)
         if source.kind != "http"
-        else (fetched.uri if fetched else source.url or "")
+        else (fetched.uri if fetched else safe_uri(source.url or ""))  # never a credential in mart.loads
     )
     years = sorted(set(years) & set(source.years)) if source.years else sorted(years)
     load = Load.start(con, dataset=source.dataset, source_id=source.id, source_kind=source.kind,

@@ -21,7 +21,7 @@ import warehouse
 from pilotwatch import registry, settings
 from pilotwatch.catalogue import Catalogue, Source
 from pilotwatch.ingest import stage
-from pilotwatch.sources.fetch import SourceError, fetch
+from pilotwatch.sources.fetch import SourceError, fetch, safe_uri
 from pilotwatch.sources.readers import read_source
 from warehouse import frame, sql
 
@@ -73,7 +73,7 @@ def preview_source(con: duckdb.DuckDBPyConnection, catalogue: Catalogue, source:
     ``rates``: macro values previewed earlier in the same dry run (a refresh loads macro sources first,
     so a payroll file in tenge converts by a rate the same delivery brings)."""
     years = sorted(set(years) & set(source.years)) if source.years and years else sorted(years or source.years)
-    uri = catalogue.location(source) if source.kind != "http" else source.url or ""
+    uri = catalogue.location(source) if source.kind != "http" else safe_uri(source.url or "")
     head = f"source {source.id} → {source.dataset} ({uri}) — dry run, nothing written"
     try:
         got = fetch(source, catalogue, None)

@@ -173,3 +173,9 @@ def gx_analytics_disabled() -> Iterator[None]:
             os.environ.pop("GX_ANALYTICS_ENABLED", None)
         else:
             os.environ["GX_ANALYTICS_ENABLED"] = old
+
+
+def generations() -> int:
+    """How many previous published warehouses to keep beside it for ``pilotwatch warehouse restore``
+    (``PILOTWATCH_GENERATIONS``, default 3; each costs one warehouse's size on disk)."""
+    return max(0, int(os.environ.get("PILOTWATCH_GENERATIONS", "3")))

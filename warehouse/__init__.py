@@ -14,6 +14,23 @@ analysts always read the *published* file, and writers never touch it in place:
 
 Nested writers in one process (the analysis flow running inside the annual refresh) join the
 outermost session, so a refresh publishes once, with loads and analysis together.
+
+Generations (why): a damaged published file (a truncated copy, a bad disk block) must never be the
+only copy, nor the start of the next write. Publishing therefore hard-links the outgoing version to
+``<db>.gen-<timestamp>`` (no copy: the rename frees nothing, so the link only keeps the old inode
+alive) and keeps ``PILOTWATCH_GENERATIONS`` of them; ``<db>.versions.json`` records the size and
+sha256 of every version it published. A reader whose file has an unknown size, and a writer whose
+copy has an unknown hash, stop with a message naming ``pilotwatch warehouse restore``.
+
+Storage format (why): published files are written in DuckDB storage version ``STORAGE_VERSION``
+so that the DuckDB 1.x CLI, drivers and BI connectors open them, not only the DuckDB 2.0 that
+writes them. A warehouse written in a newer format is converted once by the next writer.
+
+Sandbox (why): ``connect(read_only=True)`` runs analysts' SQL. It opens a private in-memory DuckDB,
+attaches the published file read-only, then turns external access off and locks the configuration:
+no file, URL, environment, extension or setting is reachable from SQL. A fresh instance per call
+also means every call sees the newest published version (DuckDB otherwise shares one instance per
+path in a process, so a second ``duckdb.connect(path)`` would show the version the first opened).
 """
 
 from __future__ import annotations
@@ -21,6 +38,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import fcntl
+import hashlib
 import json
 import logging
 import os
@@ -32,7 +50,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 
@@ -55,6 +73,20 @@ class WarehouseBusy(RuntimeError):
 
 class WarehouseMissing(FileNotFoundError):
     """No published warehouse yet: run a refresh first."""
+
+
+class WarehouseDamaged(RuntimeError):
+    """The published file is not a version pilotwatch published, or DuckDB cannot read it."""
+
+    reason: str = ""
+
+
+#: The oldest DuckDB that opens the published file (1.2, February 2025): see README, "client versions".
+STORAGE_VERSION = "v1.2.0"
+
+#: What analysts' SQL may not do on a :func:`connect` connection (set after attaching, then locked).
+SANDBOX_SETTINGS = ("SET enable_external_access = false", "SET lock_configuration = true")
+_INSTANCE_CONFIG = {"autoload_known_extensions": False, "autoinstall_known_extensions": False}
 
 
 def sql(name: str) -> str:
@@ -107,16 +139,205 @@ def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConne
         raise
 
 
-def connect(read_only: bool = True, path: str | os.PathLike[str] | None = None) -> duckdb.DuckDBPyConnection:
+def connect(
+    read_only: bool = True, path: str | os.PathLike[str] | None = None, *, sandbox: bool | None = None
+) -> duckdb.DuckDBPyConnection:
     """A connection to the *published* warehouse.
 
-    Analysts and every read-only command use this. ``read_only=False`` is only for tools that
-    must bypass publishing (tests, one-off repairs); flows use :func:`writer`.
+    Analysts and every read-only command use this; ``read_only=True`` is sandboxed by default (see
+    the module docstring: no files, URLs, extensions or settings reachable from SQL) and always
+    shows the newest published version. ``sandbox=False`` is for trusted code that writes files
+    itself (the checks' Data Docs). ``read_only=False`` is only for tools that must bypass
+    publishing (tests, one-off repairs); flows use :func:`writer`.
     """
     p = Path(path) if path else settings.db_path()
     if read_only and not p.exists():
         raise WarehouseMissing(f"no warehouse at {p}: run `pilotwatch refresh` (or `make run`) first")
-    return duckdb.connect(str(p), read_only=read_only)
+    if read_only:
+        check_size(p)
+    if not (read_only if sandbox is None else sandbox):
+        try:
+            con = duckdb.connect(str(p), read_only=read_only)
+        except (duckdb.IOException, duckdb.SerializationException, duckdb.InternalException) as exc:
+            raise _damaged(p, exc) from None
+        try:
+            check_blocks(con, p)
+        except WarehouseDamaged:
+            con.close()
+            raise
+        return con
+    return attach_fresh(p, sandbox=True)
+
+
+def attach_fresh(p: Path, *, sandbox: bool) -> duckdb.DuckDBPyConnection:
+    """``p`` attached read-only to a new in-memory DuckDB and made the default catalog.
+
+    A new instance per call is what makes a reconnect see a newer publish: DuckDB caches one
+    instance per path and process, which keeps showing the version it opened first.
+    """
+    con = duckdb.connect(":memory:", config=dict(_INSTANCE_CONFIG) if sandbox else {})
+    alias = '"' + p.name.split(".")[0].replace('"', '""') + '"'
+    try:
+        con.execute(f"ATTACH '{str(p).replace(chr(39), chr(39) * 2)}' AS {alias} (READ_ONLY)")
+        con.execute(f"USE {alias}")
+        check_blocks(con, p)
+    except duckdb.Error as exc:
+        con.close()
+        raise _damaged(p, exc) from None
+    except WarehouseDamaged:
+        con.close()
+        raise
+    if sandbox:
+        for statement in SANDBOX_SETTINGS:
+            con.execute(statement)
+    return con
+
+
+#: DuckDB files start with three 4 KiB headers, then ``total_blocks`` blocks.
+_HEADERS = 3 * 4096
+
+
+def check_blocks(con: duckdb.DuckDBPyConnection, p: Path) -> None:
+    """A file shorter than the blocks its header lists is truncated (DuckDB itself only notices when
+    a query reaches a missing block). Works without version records: for any file."""
+    row = one(con, "SELECT block_size * total_blocks FROM pragma_database_size() WHERE database_name = current_database()")
+    needed = int(row[0]) + _HEADERS if row and row[0] is not None else 0
+    if p.stat().st_size < needed:
+        raise _damaged(p, f"it has {p.stat().st_size} bytes, its header lists {needed} (truncated)")
+
+
+def _damaged(p: Path, why: object) -> WarehouseDamaged:
+    reason = str(why).splitlines()[0]
+    exc = WarehouseDamaged(
+        f"the published warehouse {p} is damaged or unreadable ({reason}). "
+        "Run `pilotwatch warehouse restore` to go back to the newest good previous version "
+        "(`pilotwatch warehouse list` shows them)."
+    )
+    exc.reason = reason
+    return exc
+
+
+# ---------------------------------------------------------------- generations
+
+
+def versions_path(published: Path) -> Path:
+    """``<db>.versions.json``: size and sha256 of every version publishing wrote (and still keeps)."""
+    return published.with_name(published.name + ".versions.json")
+
+
+def read_versions(published: Path) -> dict[str, dict[str, Any]]:
+    """sha256 -> ``{"size", "published_at", "purpose"}``; empty when nothing was recorded yet."""
+    try:
+        data = json.loads(versions_path(published).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return {}
+    except (OSError, ValueError) as exc:
+        log.warning("ignoring unreadable %s: %s", versions_path(published), exc)
+        return {}
+    return data.get("versions", {}) if isinstance(data, dict) else {}
+
+
+def _write_versions(published: Path, versions: dict[str, dict[str, Any]]) -> None:
+    target = versions_path(published)
+    tmp = target.with_name(target.name + f".tmp-{os.getpid()}")
+    tmp.write_text(json.dumps({"versions": versions}, indent=1), encoding="utf-8")
+    _fsync_path(tmp)
+    os.replace(tmp, target)
+
+
+def check_size(p: Path) -> None:
+    """Cheap open-time check: the file's size is one publishing recorded (a truncated copy is not)."""
+    versions = read_versions(p)
+    if versions and p.stat().st_size not in {v.get("size") for v in versions.values()}:
+        sizes = ", ".join(sorted({str(v.get("size")) for v in versions.values()}))
+        raise _damaged(p, f"its size {p.stat().st_size} bytes matches no published version ({sizes})")
+
+
+def generation_files(published: Path) -> list[Path]:
+    """Previous versions kept beside the published file, newest first."""
+    return sorted(published.parent.glob(published.name + ".gen-*"), reverse=True)
+
+
+def file_sha256(p: Path) -> str:
+    with open(p, "rb") as fh:
+        return hashlib.file_digest(fh, "sha256").hexdigest()
+
+
+def _copy_hashing(src: Path, dst: Path) -> str:
+    """Copy ``src`` to ``dst`` and return the sha256 of what was copied (one read of the file)."""
+    digest = hashlib.sha256()
+    with open(src, "rb") as fin, open(dst, "wb") as fout:
+        while chunk := fin.read(1 << 20):
+            digest.update(chunk)
+            fout.write(chunk)
+    return digest.hexdigest()
+
+
+def _storage_version(con: duckdb.DuckDBPyConnection) -> str:
+    """The file's storage version (DuckDB tags it ``v1.2.0+``: that version's format, readable from it on)."""
+    row = one(con, "SELECT tags['storage_version'] FROM duckdb_databases() WHERE database_name = current_database()")
+    return str(row[0]).rstrip("+") if row and row[0] else ""
+
+
+def _start_work_copy(published: Path, work: Path) -> None:
+    """The working copy: the published file, checked against its recorded hash, converted to
+    ``STORAGE_VERSION`` when an older pilotwatch wrote it in DuckDB's newest format."""
+    if not published.exists():
+        return
+    digest = _copy_hashing(published, work)
+    versions = read_versions(published)
+    if versions and digest not in versions:
+        _discard(work)
+        raise _damaged(published, "its sha256 matches no published version; not writing on top of it")
+    try:
+        con = duckdb.connect(str(work), read_only=True)
+        try:
+            check_blocks(con, work)
+            current = _storage_version(con)
+        finally:
+            con.close()
+    except (duckdb.Error, WarehouseDamaged) as exc:
+        _discard(work)
+        why = exc.reason if isinstance(exc, WarehouseDamaged) else str(exc).splitlines()[0]
+        raise _damaged(published, f"{why}; not writing on top of it") from None
+    if current == STORAGE_VERSION:
+        return
+    log.info("converting the warehouse from storage version %s to %s", current, STORAGE_VERSION)
+    _discard(work)
+    conv = duckdb.connect(":memory:")
+    try:
+        conv.execute(f"ATTACH '{published}' AS src (READ_ONLY)")
+        conv.execute(f"ATTACH '{work}' AS dst (STORAGE_VERSION '{STORAGE_VERSION}')")
+        conv.execute("COPY FROM DATABASE src TO dst")
+    finally:
+        conv.close()
+
+
+def _record_and_rotate(published: Path, work: Path, purpose: str) -> None:
+    """Before the rename: record the new version and keep the outgoing one as a generation."""
+    versions = read_versions(published)
+    versions[file_sha256(work)] = {"size": work.stat().st_size, "published_at": utc_now().isoformat(),
+                                   "purpose": purpose}
+    _write_versions(published, versions)
+    if published.exists() and settings.generations() > 0:
+        gen = published.with_name(f"{published.name}.gen-{utc_now():%Y%m%dT%H%M%S%fZ}")
+        try:
+            os.link(published, gen)
+        except OSError:  # a filesystem without hard links: a copy costs time, not safety
+            shutil.copyfile(published, gen)
+
+
+def _prune_generations(published: Path) -> None:
+    """After the rename: drop generations beyond the configured number, and the records beyond
+    theirs (the current one, each kept generation, and one a crash may have left unpublished)."""
+    keep = settings.generations()
+    for old in generation_files(published)[keep:]:
+        with contextlib.suppress(FileNotFoundError):
+            old.unlink()
+    records = read_versions(published)
+    newest = sorted(records.items(), key=lambda kv: str(kv[1].get("published_at", "")), reverse=True)[: keep + 2]
+    if len(newest) < len(records):
+        _write_versions(published, dict(newest))
 
 
 # ---------------------------------------------------------------- migrations
@@ -281,9 +502,8 @@ def writer(purpose: str = "writer", timeout_s: float | None = None) -> Iterator[
                 continue
             log.warning("removing stale working copy left by an interrupted writer: %s", stale)
             _discard(stale)
-        if published.exists():
-            shutil.copyfile(published, work)
-        con = duckdb.connect(str(work))
+        _start_work_copy(published, work)
+        con = duckdb.connect(str(work), config={"storage_compatibility_version": STORAGE_VERSION})
         session = _Session(published, work, con, fd)
         with _active_guard:
             _active[key] = session
@@ -304,9 +524,11 @@ def writer(purpose: str = "writer", timeout_s: float | None = None) -> Iterator[
         if wal.exists():  # a clean close checkpoints; a leftover WAL would be lost by the rename
             raise RuntimeError(f"working copy {work} still has a WAL after close; not publishing")
         _fsync_path(work)
+        _record_and_rotate(published, work, purpose)
         failpoint("publish")
         os.replace(work, published)
         _fsync_path(published.parent, directory=True)
+        _prune_generations(published)
         log.info("published %s (%s)", published, purpose)
     finally:
         _discard(work)
@@ -321,3 +543,108 @@ def ensure_published() -> Path:
         with writer("initialise"):
             pass
     return p
+
+
+# ---------------------------------------------------------------- restore
+
+
+@dataclass(frozen=True)
+class Version:
+    """One file that holds (or held) the warehouse: the published one or a kept generation."""
+
+    path: Path
+    size: int
+    sha256: str
+    published_at: str | None
+    purpose: str | None
+    problem: str | None  # None: good
+
+    @property
+    def good(self) -> bool:
+        return self.problem is None
+
+
+def _readable(p: Path) -> str | None:
+    """Why ``p`` cannot be read as a warehouse (every table counted to the end), or None."""
+    con = duckdb.connect(":memory:")
+    try:
+        con.execute(f"ATTACH '{str(p).replace(chr(39), chr(39) * 2)}' AS w (READ_ONLY)")
+        con.execute("USE w")
+        check_blocks(con, p)
+        tables = con.execute("SELECT schema_name, table_name FROM duckdb_tables() WHERE database_name = 'w'").fetchall()
+        for schema, name in tables:
+            con.execute(f'SELECT count(*) FROM w."{schema}"."{name}"').fetchall()
+    except duckdb.Error as exc:
+        return str(exc).splitlines()[0]
+    except WarehouseDamaged as exc:
+        return exc.reason
+    finally:
+        con.close()
+    return None
+
+
+def versions(published: Path | None = None) -> list[Version]:
+    """The published file and its generations, newest first, each checked: its sha256 against the
+    records publishing wrote, or, when unrecorded, by reading every table."""
+    published = published or settings.db_path()
+    records = read_versions(published)
+    out = []
+    for p in [published, *generation_files(published)]:
+        if not p.exists():
+            continue
+        digest = file_sha256(p)
+        rec = records.get(digest)
+        # Recorded: good. Unrecorded (damaged, or kept from before records existed): good only
+        # if every table reads to the end.
+        problem = None if rec else _readable(p)
+        out.append(Version(p, p.stat().st_size, digest, (rec or {}).get("published_at"), (rec or {}).get("purpose"),
+                           problem))
+    return out
+
+
+def restore(name: str | None = None, timeout_s: float | None = None) -> tuple[Version, Path | None]:
+    """Put a kept generation back as the published warehouse, atomically and under the writer lock.
+
+    ``name``: a generation's file name (as ``pilotwatch warehouse list`` shows it); default: the
+    newest good generation. A damaged published file is moved aside to ``<db>.damaged-<timestamp>``
+    (returned, for a look later); a good one becomes a generation like any outgoing version.
+    """
+    published = settings.db_path()
+    fd = _acquire_lock(published, "restore", settings.lock_timeout_s() if timeout_s is None else timeout_s)
+    work = published.with_name(f"{published.name}.work-{os.getpid()}")
+    try:
+        found = versions(published)
+        current = found[0] if found and found[0].path == published else None
+        kept = [v for v in found if v.path != published]
+        if name:
+            chosen = next((v for v in kept if v.path.name == name), None)
+            if chosen is None:
+                raise FileNotFoundError(f"no generation {name!r}; kept: {', '.join(v.path.name for v in kept) or 'none'}")
+            if not chosen.good:
+                raise WarehouseDamaged(f"generation {name} is damaged too: {chosen.problem}")
+        else:
+            chosen = next((v for v in kept if v.good and (current is None or v.sha256 != current.sha256)), None)
+            if chosen is None:
+                raise WarehouseDamaged(f"no good previous version of {published} is kept; run `pilotwatch refresh --force`")
+        if _copy_hashing(chosen.path, work) != chosen.sha256:
+            raise WarehouseDamaged(f"generation {chosen.path.name} changed while it was copied; nothing restored")
+        _fsync_path(work)
+        aside = None
+        if current is not None and not current.good:
+            aside = published.with_name(f"{published.name}.damaged-{utc_now():%Y%m%dT%H%M%S%fZ}")
+            os.replace(published, aside)
+        records = read_versions(published)
+        records[chosen.sha256] = {"size": chosen.size, "published_at": utc_now().isoformat(),
+                                  "purpose": f"restored from {chosen.path.name}"}
+        _write_versions(published, records)
+        if published.exists():
+            os.link(published, published.with_name(f"{published.name}.gen-{utc_now():%Y%m%dT%H%M%S%fZ}"))
+        os.replace(work, published)
+        _fsync_path(published.parent, directory=True)
+        _prune_generations(published)
+        log.info("restored %s from %s", published, chosen.path.name)
+        return chosen, aside
+    finally:
+        _discard(work)
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        os.close(fd)

@@ -136,7 +136,7 @@ class EmailSender:
 
     def message(self, alert: Alert) -> EmailMessage:
         msg = EmailMessage(policy=_MAIL_POLICY)
-        msg["Subject"] = f"{self.cfg.subject_prefix} {alert.title()}".strip()
+        msg["Subject"] = " ".join(f"{self.cfg.subject_prefix} {alert.title()}".split())  # no quoted line breaks
         msg["From"] = self.cfg.sender
         msg["To"] = ", ".join(self.cfg.to)
         msg["Date"] = formatdate(localtime=False)

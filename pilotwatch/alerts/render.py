@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import html
 import json
+import re
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
@@ -106,8 +107,7 @@ def html_body(alert: Alert) -> str:
     rows = "".join(f"<tr><th align='left' style='padding-right:12px'>{e(k)}</th><td>{e(v)}</td></tr>"
                    for k, v in alert.fields())
     query = (f"<p>To see it:<br><code>{e(alert.details['query'])}</code></p>" if alert.details.get("query") else "")
-    dash = (f"<p><a href=\"{e(alert.details['dashboard'])}\">Open the dashboard</a></p>"
-            if alert.details.get("dashboard") else "")
+    dash = (f"<p><a href=\"{e(link)}\">Open the dashboard</a></p>" if (link := safe_link(alert)) else "")
     return (
         "<!DOCTYPE html><html><body style='font-family:sans-serif'>"
         f"<h2 style='color:{color}'>{e(alert.title())}</h2>"
@@ -119,8 +119,24 @@ def html_body(alert: Alert) -> str:
 
 def line(alert: Alert) -> str:
     """One line for the file/stdout channel."""
-    return (f"{alert.created_at.isoformat()} [{alert.severity}] {alert.rule} #{alert.alert_id} "
+    text = (f"{alert.created_at.isoformat()} [{alert.severity}] {alert.rule} #{alert.alert_id} "
             f"{alert.dedup_key}: {alert.message}")
+    return " ".join(text.split())  # a quoted newline must not forge a second line
+
+
+def safe_link(alert: Alert) -> str | None:
+    """The dashboard link if it is an http(s) URL; never a ``javascript:`` or ``data:`` one."""
+    url = str(alert.details.get("dashboard") or "").strip()
+    return url if url.lower().startswith(("https://", "http://")) and not any(c in url for c in "<>|\" \n\r") else None
+
+
+#: Markdown punctuation Adaptive Cards' TextBlock would turn into links or emphasis.
+_CARD_MD = re.compile(r"([\\`*_\[\]()~])")
+
+
+def _card_text(s: object) -> str:
+    """Text for a Teams TextBlock/FactSet: shown as written (TextBlock renders Markdown links)."""
+    return _CARD_MD.sub(r"\\\1", str(s))
 
 
 def _mrkdwn(s: str) -> str:
@@ -138,30 +154,30 @@ def slack(alert: Alert) -> dict[str, Any]:
     if alert.details.get("query"):
         blocks.append({"type": "section",
                        "text": {"type": "mrkdwn", "text": f"`{_mrkdwn(alert.details['query'])}`"[:3000]}})
-    if alert.details.get("dashboard"):
-        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": f"<{alert.details['dashboard']}|Open the dashboard>"}})
+    if link := safe_link(alert):
+        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": f"<{link}|Open the dashboard>"}})
     fallback = f"{SEVERITY_EMOJI.get(alert.severity, '')} {alert.title()}: {_mrkdwn(alert.message)}"
     return {"text": fallback.strip()[:4000], "blocks": blocks}
 
 
 def teams(alert: Alert) -> dict[str, Any]:
     body: list[dict[str, Any]] = [
-        {"type": "TextBlock", "text": alert.title(), "weight": "Bolder", "size": "Medium", "wrap": True,
+        {"type": "TextBlock", "text": _card_text(alert.title()), "weight": "Bolder", "size": "Medium", "wrap": True,
          "color": SEVERITY_COLOR.get(alert.severity, "Default")},
-        {"type": "TextBlock", "text": alert.message, "wrap": True},
-        {"type": "FactSet", "facts": [{"title": k, "value": v} for k, v in alert.fields()]},
+        {"type": "TextBlock", "text": _card_text(alert.message), "wrap": True},
+        {"type": "FactSet", "facts": [{"title": _card_text(k), "value": _card_text(v)} for k, v in alert.fields()]},
     ]
     if alert.details.get("query"):
-        body.append({"type": "TextBlock", "text": alert.details["query"], "wrap": True, "fontType": "Monospace",
-                     "isSubtle": True})
+        body.append({"type": "TextBlock", "text": _card_text(alert.details["query"]), "wrap": True,
+                     "fontType": "Monospace", "isSubtle": True})
     card: dict[str, Any] = {
         "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
         "type": "AdaptiveCard",
         "version": "1.4",
         "body": body,
     }
-    if alert.details.get("dashboard"):
-        card["actions"] = [{"type": "Action.OpenUrl", "title": "Open dashboard", "url": alert.details["dashboard"]}]
+    if link := safe_link(alert):
+        card["actions"] = [{"type": "Action.OpenUrl", "title": "Open dashboard", "url": link}]
     return {"type": "message", "attachments": [
         {"contentType": "application/vnd.microsoft.card.adaptive", "contentUrl": None, "content": card}]}
 
@@ -174,4 +190,7 @@ PAYLOADS = {"slack": slack, "teams": teams, "json": plain_json}
 
 
 def payload_bytes(fmt: str, alert: Alert) -> bytes:
-    return json.dumps(PAYLOADS[fmt](alert), ensure_ascii=False, default=str).encode("utf-8")
+    """The JSON a webhook receives; ``< > &`` as ``\\u`` escapes (the same JSON data) so a receiver
+    that pastes a value into a web page cannot be handed live markup."""
+    text = json.dumps(PAYLOADS[fmt](alert), ensure_ascii=False, default=str)
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026").encode("utf-8")

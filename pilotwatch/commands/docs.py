@@ -27,7 +27,7 @@ def run(args: argparse.Namespace) -> int:
     import warehouse
     from pilotwatch import checks
 
-    con = warehouse.connect(read_only=True)
+    con = warehouse.connect(read_only=True, sandbox=False)  # the checks write Data Docs files with COPY
     try:
         outcome = checks.run_checkpoint(con)
     finally:

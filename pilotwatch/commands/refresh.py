@@ -34,9 +34,12 @@ def run(args: argparse.Namespace) -> int:
     if args.dry_run:
         return _dry_run(args, years)
     from flows.refresh import annual_refresh
+    from pilotwatch import settings
+    from pilotwatch.catalogue import load_catalogue
     from pilotwatch.checks import WarehouseChecksFailed
     from pilotwatch.refresh import RefreshFailed
 
+    load_catalogue(settings.catalogue_path(args.catalogue))  # a CatalogueError in one line, before the flow starts
     try:
         annual_refresh(year=args.year, years=years, catalogue=args.catalogue, force=args.force,
                        analysis=not args.no_analysis)

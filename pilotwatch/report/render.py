@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -23,8 +24,25 @@ def _env() -> Environment:
     env = Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=lambda name: bool(name and name.endswith(".html.j2")),
                       trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
     env.filters["num"] = _num
-    env.filters["md"] = lambda v: str("" if v is None else v).replace("|", "\\|").replace("\n", " ")
+    env.filters["md"] = md_text
     return env
+
+
+#: Markdown punctuation that could start a link, an image, emphasis, code or break a table cell.
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+!|~])")
+
+
+def md_text(value: object) -> str:
+    """Text quoted into a Markdown report, shown as written and never run or linked.
+
+    Why: Markdown viewers render raw HTML and links, so an analyst note holding ``<script>``,
+    ``<img onerror=…>`` or ``[x](javascript:…)`` would run in the reader's browser. ``&`` and ``<``
+    become HTML entities (displayed as the characters, never parsed as tags or entities; a lone
+    ``>`` opens nothing mid-line) and the punctuation of links, images and emphasis is
+    backslash-escaped; newlines become spaces (one table cell).
+    """
+    text = ("" if value is None else str(value)).replace("&", "&amp;").replace("<", "&lt;")
+    return _MD_SPECIAL.sub(r"\\\1", text).replace("\r\n", " ").replace("\n", " ").replace("\r", " ")
 
 
 def _num(v: Any, digits: int = 1) -> str:

@@ -16,18 +16,19 @@ import logging
 import os
 import re
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
 from urllib.parse import parse_qsl, quote, quote_plus, urlencode, urlsplit, urlunsplit
 
 import requests
+import urllib3
 
 from pilotwatch import settings
 from pilotwatch.catalogue import Catalogue, HttpOptions, Source
 
-__all__ = ["Fetched", "SourceError", "fetch", "fetch_to_path", "safe_uri", "source_uri"]
+__all__ = ["Fetched", "SourceError", "fetch", "fetch_to_path", "redact", "safe_uri", "source_uri"]
 
 log = logging.getLogger(__name__)
 
@@ -64,19 +65,34 @@ class SourceError(RuntimeError):
         self.source_id = source_id
         self.uri = uri
         self.problem = problem
-        super().__init__(f"source {source_id} ({uri}): {problem}")
+        super().__init__(redact(f"source {source_id} ({uri}): {problem}"))
 
 
-_SECRET_PARAM = re.compile(r"(?i)^(api_?key|access_?token|token|key)$")
+#: Query parameter names that carry credentials: ``apiKey``, ``api_key``, ``key``, ``token``,
+#: ``access_token``, ``password``, ``secret``, ``client_secret``, ``signature``, ``sig``,
+#: ``X-Amz-Credential``… (any name ending so, case-insensitively).
+_SECRET_NAME = r"[\w.-]*(?:key|token|secret|password|passwd|pwd|signature|sig|credentials?|auth)"
+_SECRET_PARAM = re.compile(rf"(?i)^{_SECRET_NAME}$")
+_SECRET_IN_TEXT = re.compile(rf"(?i)\b({_SECRET_NAME})=([^&\s\"'#<>]+)")
+_USERINFO_IN_TEXT = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^/@\s]+@")
 
 
 def safe_uri(url: str) -> str:
-    """``url`` without credentials: the ``apiKey`` (and similar) query parameters and any
-    ``user:password@`` part are removed, so the result can go into provenance and messages."""
+    """``url`` without credentials: credential-looking query parameters (``apiKey``, ``token``,
+    ``password``, ``signature``…) and any ``user:password@`` part are removed, so the result can go
+    into provenance (``mart.loads.source_uri``), logs and messages. The one redaction for URLs."""
     parts = urlsplit(url)
+    if not parts.scheme:  # a file path, not a URL
+        return url
     query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not _SECRET_PARAM.match(k)]
     netloc = parts.netloc.rsplit("@", 1)[-1]
     return urlunsplit((parts.scheme, netloc, parts.path, urlencode(query), parts.fragment))
+
+
+def redact(text: str) -> str:
+    """Free text (a log line, an exception) with every credential-looking ``name=value`` and URL
+    userinfo masked: what :func:`safe_uri` does to one URL, for text that may quote several."""
+    return _SECRET_IN_TEXT.sub(r"\1=***", _USERINFO_IN_TEXT.sub(r"\1***@", text))
 
 
 def source_uri(source: Source) -> str:
@@ -87,23 +103,22 @@ def source_uri(source: Source) -> str:
 
 
 class _Redactor(logging.Filter):
-    """Hide ``apiKey=…`` in urllib3's debug log lines, which print the full request URL."""
-
-    _pattern = re.compile(r"(?i)(api_?key=)[^&\s\"']+")
+    """Apply :func:`redact` to log lines: urllib3's debug log prints full request URLs.
+    (Not the alerts' ``Redactor``: that one masks values it was given; this one masks by pattern,
+    and the sources domain does not import the alerts domain.)"""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if isinstance(record.msg, str) and record.args:
-            try:
-                message = record.msg % record.args
-            except (TypeError, ValueError):
-                return True
-            record.msg, record.args = self._pattern.sub(r"\1***", message), ()
-        elif isinstance(record.msg, str):
-            record.msg = self._pattern.sub(r"\1***", record.msg)
+        try:
+            message = record.getMessage()
+        except (TypeError, ValueError):
+            return True
+        if (clean := redact(message)) != message:
+            record.msg, record.args = clean, ()
         return True
 
 
-logging.getLogger("urllib3.connectionpool").addFilter(_Redactor())
+for _name in ("urllib3.connectionpool", __name__, "pilotwatch.ingest", "pilotwatch.refresh", "flows.refresh"):
+    logging.getLogger(_name).addFilter(_Redactor())
 
 
 def _sha256(content: bytes) -> str:
@@ -139,7 +154,9 @@ def fetch_to_path(
     if source.kind in ("file", "bundled"):
         path = Path(catalogue.location(source))
         with _open_local(source, catalogue) as fh:
+            before = _identity(fh)
             digest = hashlib.file_digest(fh, "sha256").hexdigest()
+            _check_unchanged(source, fh, before)
         return Fetched(uri=str(path), content=None, sha256=digest), path
     if source.http.paging != "none":
         raise SourceError(source.id, source_uri(source), "paged APIs cannot be streamed to a file")
@@ -175,11 +192,42 @@ def _open_local(source: Source, catalogue: Catalogue) -> BinaryIO:
 
 def _fetch_file(source: Source, catalogue: Catalogue) -> Fetched:
     with _open_local(source, catalogue) as fh:
+        before = _identity(fh)
         try:
             content = fh.read()
         except OSError as exc:
             raise SourceError(source.id, fh.name, f"cannot read {fh.name}: {exc.strerror or exc}") from None
-    return Fetched(uri=str(Path(catalogue.location(source))), content=content, sha256=_sha256(content))
+        _check_unchanged(source, fh, before)
+        digest = _sha256(content)
+        fh.seek(0)  # a rewrite within one mtime tick leaves size and mtime alone: compare the bytes too
+        if hashlib.file_digest(fh, "sha256").hexdigest() != digest:
+            raise SourceError(source.id, str(fh.name), "changed while it was read (a second read differs); "
+                              "nothing loaded: run again once whatever writes the file has finished")
+    return Fetched(uri=str(Path(catalogue.location(source))), content=content, sha256=digest)
+
+
+def _identity(fh: BinaryIO) -> tuple[int, int, int]:
+    st = os.fstat(fh.fileno())
+    return st.st_size, st.st_mtime_ns, st.st_ino
+
+
+def _check_unchanged(source: Source, fh: BinaryIO, before: tuple[int, int, int]) -> None:
+    """Refuse a file that was written (or replaced) while it was read: what was read may be a mix
+    of two versions, or a half-written one, and must never be loaded as if it were the source."""
+    after_open = _identity(fh)
+    try:
+        st = os.stat(fh.name)
+        after_path = (st.st_size, st.st_mtime_ns, st.st_ino)
+    except OSError:
+        after_path = (-1, -1, -1)
+    if after_open != before or after_path != before:
+        now = after_path if after_path != before else after_open
+        raise SourceError(
+            source.id, str(fh.name),
+            f"changed while it was read (size {before[0]} -> {now[0]} bytes, modified "
+            f"{'again' if now[1] != before[1] else 'in place'}{', replaced' if now[2] != before[2] else ''}); "
+            "nothing loaded: run again once whatever writes the file has finished",
+        )
 
 
 @dataclass
@@ -210,6 +258,8 @@ class _HttpFetch:
         self.uri = safe_uri(catalogue.location(source))
         self.previous = previous or {}
         self.key: str | None = settings.named_value(self.opts.api_key_env)
+        self.deadline = time.monotonic() + self.opts.deadline_s
+        self.received = 0
 
     # -- messages -------------------------------------------------------------------------
 
@@ -226,6 +276,7 @@ class _HttpFetch:
     # -- the fetch --------------------------------------------------------------------------
 
     def run(self) -> Fetched:
+        self.deadline = time.monotonic() + self.opts.deadline_s
         with requests.Session() as session:
             session.headers.update(self.opts.headers)
             if self.opts.paging == "opendata_kz":
@@ -330,7 +381,9 @@ class _HttpFetch:
         problem = ""
         for attempt in range(attempts):
             if attempt:
-                time.sleep(self.opts.backoff_s * 2 ** (attempt - 1))
+                self._check_deadline()
+                time.sleep(min(self.opts.backoff_s * 2 ** (attempt - 1), max(0.0, self.deadline - time.monotonic())))
+            self._check_deadline()
             try:
                 return self._attempt(session, params, headers, conditional=conditional)
             except _Transient as exc:
@@ -350,10 +403,9 @@ class _HttpFetch:
         self, session: requests.Session, params: dict[str, str], headers: dict[str, str], *, conditional: bool
     ) -> _Response:
         opts = self.opts
+        wait = max(0.001, min(opts.timeout_s, self.deadline - time.monotonic()))
         try:
-            with session.get(
-                self.url, params=params, headers=headers, timeout=opts.timeout_s, stream=True
-            ) as r:
+            with session.get(self.url, params=params, headers=headers, timeout=wait, stream=True) as r:
                 status = r.status_code
                 if status == 304 and conditional:
                     return _Response(status, r.headers, b"")
@@ -362,6 +414,7 @@ class _HttpFetch:
                 self._check_status(status, r.reason or "")
                 return _Response(status, r.headers, self._read_body(r))
         except requests.Timeout:
+            self._check_deadline()
             raise _Transient(f"timed out (no answer within http.timeout_s={opts.timeout_s:g}s)") from None
         except requests.exceptions.ChunkedEncodingError as exc:
             m = re.search(r"IncompleteRead\((\d+) bytes read, (\d+) more expected\)", str(exc))
@@ -369,6 +422,7 @@ class _HttpFetch:
             raise self.error(f"truncated: the connection broke during the download ({detail})") from None
         except requests.ConnectionError as exc:
             if "timed out" in str(exc).lower():  # a read timeout while streaming the body
+                self._check_deadline()
                 raise _Transient(
                     f"timed out (the download stalled for http.timeout_s={opts.timeout_s:g}s)"
                 ) from None
@@ -407,7 +461,7 @@ class _HttpFetch:
         if self.sink is not None:
             return self._stream_to_sink(r, limit, announced)
         buf = bytearray()
-        for chunk in r.iter_content(_CHUNK):
+        for chunk in self._chunks(r):
             buf += chunk
             if len(buf) > limit:
                 raise self.error(f"too large: more than http.max_bytes={limit} bytes; download aborted")
@@ -416,13 +470,41 @@ class _HttpFetch:
             raise self.error(f"truncated: got {len(buf)} of {announced} announced bytes")
         return bytes(buf)
 
+    def _check_deadline(self) -> None:
+        if time.monotonic() >= self.deadline:
+            raise self.error(
+                f"too slow: not finished within http.deadline_s={self.opts.deadline_s:g}s (the total for every "
+                f"attempt; {self.received} bytes received); download aborted"
+            )
+
+    def _chunks(self, r: requests.Response) -> Iterator[bytes]:
+        """The body as it arrives, checked against the deadline between pieces.
+
+        ``read1`` returns whatever one socket read brings instead of waiting for a full chunk, so a
+        server trickling a byte at a time is stopped at ``http.deadline_s``, not 64 KiB later.
+        urllib3's errors are mapped to the ``requests`` ones the callers handle.
+        """
+        self.received = 0
+        while True:
+            self._check_deadline()
+            try:
+                chunk = r.raw.read1(_CHUNK, decode_content=True)
+            except urllib3.exceptions.ReadTimeoutError as exc:
+                raise requests.ConnectionError(f"Read timed out: {exc}") from None
+            except (urllib3.exceptions.ProtocolError, urllib3.exceptions.DecodeError) as exc:
+                raise requests.exceptions.ChunkedEncodingError(exc) from None
+            if not chunk:
+                return
+            self.received += len(chunk)
+            yield chunk
+
     def _stream_to_sink(self, r: requests.Response, limit: int, announced: int | None) -> bytes:
         """``_read_body`` into ``self.sink`` (rewritten from the start on every attempt)."""
         assert self.sink is not None
         digest = hashlib.sha256()
         size = 0
         with open(self.sink, "wb") as out:
-            for chunk in r.iter_content(_CHUNK):
+            for chunk in self._chunks(r):
                 size += len(chunk)
                 if size > limit:
                     raise self.error(f"too large: more than http.max_bytes={limit} bytes; download aborted")
