@@ -105,6 +105,24 @@ def test_unknown_body_is_a_clear_error(wh: Path, capsys: pytest.CaptureFixture[s
     assert "unknown body 'atlantis'" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize(("spelling", "code"), [("Nur-Sultan", "astana"), ("Агентство по делам государственной службы", "acsa"),
+                                             ("MANGYSTAU", "mangystau")])
+def test_note_accepts_body_names_and_aliases(wh: Path, spelling: str, code: str) -> None:
+    assert main(["note", spelling, "as_is", f"written for {spelling}", "--author", "analyst"]) == 0
+    con = duckdb.connect(str(wh), read_only=True)
+    try:
+        rows = con.execute("select body_code from mart.analyst_notes where note = ?", [f"written for {spelling}"]).fetchall()
+    finally:
+        con.close()
+    assert rows == [(code,)]
+
+
+def test_note_for_an_unknown_body_names_candidates(wh: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["note", "Atlantis", "as_is", "x"]) == 1
+    err = capsys.readouterr().err
+    assert "unknown body 'Mangistau'" in err and "mangystau" in err.lower()
+
+
 @needs_chromium
 def test_reports_render_in_headless_chromium(wh: Path, tmp_path: Path) -> None:
     out = tmp_path / "reports"
