@@ -15,10 +15,16 @@ now_v AS (
 before_v AS (
     SELECT DISTINCT body_code, verdict FROM core.analysis_verdicts
     WHERE run_id = (SELECT run_id FROM previous_run) AND is_default_rule
+),
+has_previous AS (
+    SELECT count(*) > 0 AS yes FROM previous_run
+),
+compared AS (
+    SELECT coalesce(b.name_en, n.body_code) AS body, coalesce(n.verdict, 'insufficient data') AS verdict,
+           CASE WHEN h.yes THEN coalesce(p.verdict, 'insufficient data') ELSE '' END AS previous_verdict,
+           CASE WHEN NOT h.yes THEN 'first run'
+                WHEN p.verdict IS NOT DISTINCT FROM n.verdict THEN 'unchanged' ELSE 'changed' END AS change
+    FROM now_v n CROSS JOIN has_previous h LEFT JOIN before_v p USING (body_code) LEFT JOIN core.bodies b USING (body_code)
 )
-SELECT coalesce(b.name_en, n.body_code) AS body, coalesce(n.verdict, '') AS verdict,
-       coalesce(p.verdict, '') AS previous_verdict,
-       CASE WHEN (SELECT count(*) FROM previous_run) = 0 THEN 'first run'
-            WHEN p.verdict IS NOT DISTINCT FROM n.verdict THEN 'unchanged' ELSE 'changed' END AS change
-FROM now_v n LEFT JOIN before_v p USING (body_code) LEFT JOIN core.bodies b USING (body_code)
+SELECT body, verdict, previous_verdict, change FROM compared
 ORDER BY change = 'changed' DESC, body;
