@@ -9,14 +9,13 @@ from pathlib import Path
 import duckdb
 import pytest
 from prefect.client.orchestration import get_client
-from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterFlowRuns, ArtifactFilterKey
+from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterFlowRunId, ArtifactFilterKey
 from prefect.client.schemas.sorting import ArtifactSort
 
 
 def _artifacts(key: str, flow_run_id: object | None = None) -> list:
-    flt = ArtifactFilter(key=ArtifactFilterKey(any_=[key]))
-    if flow_run_id is not None:
-        flt.flow_run_id = ArtifactFilterFlowRuns(any_=[flow_run_id])
+    flt = ArtifactFilter(key=ArtifactFilterKey(any_=[key]),
+                         flow_run_id=ArtifactFilterFlowRunId(any_=[flow_run_id]) if flow_run_id else None)
     with get_client(sync_client=True) as client:
         return client.read_artifacts(artifact_filter=flt, sort=ArtifactSort.CREATED_DESC)
 
