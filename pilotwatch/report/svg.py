@@ -140,7 +140,8 @@ def diverging_bars(title: str, rows: Sequence[tuple[str, float | None, str]], un
         bx = cx if v >= 0 else cx - w
         out.append(f'<rect x="{bx:.1f}" y="{yy}" width="{max(w, 1):.1f}" height="{bar_h}" fill="{color}">'
                    f'<title>{escape(label)}: {v:+.2f}</title></rect>')
-        tx, anchor = (bx + w + 4, "start") if v >= 0 else (bx - 4, "end")
+        # a negative value is written right of the zero line: left of its bar it would run into the row's label
+        tx, anchor = (bx + w + 4, "start") if v >= 0 else (cx + 4, "start")
         out.append(f'<text x="{tx:.1f}" y="{yy + 13}" font-size="10" fill="{color}" text-anchor="{anchor}">{v:+.1f}</text>')
     out.append(f'<text x="{cx - 6:.1f}" y="{height - 10}" font-size="10" fill="{NEGATIVE}" text-anchor="end">worse ◀</text>')
     out.append(f'<text x="{cx + 6:.1f}" y="{height - 10}" font-size="10" fill="{POSITIVE}">▶ better</text>')
