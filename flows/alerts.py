@@ -18,6 +18,8 @@ from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 
 import warehouse
+from flows.artifacts import publish
+from pilotwatch import artifacts
 from pilotwatch.alerts import engine, store
 from pilotwatch.alerts.config import AlertsConfig, load_config
 
@@ -29,6 +31,7 @@ def evaluate_rules(cfg: AlertsConfig, as_of: date, run_id: str) -> engine.Evalua
         ev = engine.evaluate(con, cfg, as_of, run_id)
         store.record_run(con, run_id, as_of=as_of, config=cfg.source, started_at=started, notes=ev.notes,
                          observations=ev.observations, new_alerts=len(ev.alerts), queued=ev.queued)
+        publish(artifacts.alerts(con, run_id))
     return ev
 
 

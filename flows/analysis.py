@@ -14,7 +14,8 @@ from prefect.runtime import flow_run
 from prefect.task_runners import ThreadPoolTaskRunner
 
 import warehouse
-from pilotwatch import analysis
+from flows.artifacts import publish
+from pilotwatch import analysis, artifacts
 from pilotwatch.analysis_config import AnalysisConfig, load_analysis_config
 
 
@@ -64,6 +65,7 @@ def recompute_analysis(config: str = "default", config_file: str | None = None) 
         try:
             results = compute(read_inputs(cfg), cfg)
             counts = store(run_id, cfg, results)
+            publish(artifacts.verdicts(con, run_id))
         except Exception as exc:  # recorded (and published when run alone), then raised
             get_run_logger().error("analysis run %s failed: %s", run_id, exc)
             analysis.fail_run(con, run_id, str(exc))

@@ -14,7 +14,8 @@ from prefect.cache_policies import NO_CACHE
 from prefect.states import Failed, State
 
 import warehouse
-from pilotwatch import registry, settings
+from flows.artifacts import publish
+from pilotwatch import artifacts, registry, settings
 from pilotwatch.catalogue import Catalogue, Source, load_catalogue
 from pilotwatch.ingest import load_source
 from pilotwatch.loads import LoadFailed, LoadResult
@@ -64,6 +65,7 @@ def annual_refresh(
             if analysis:
                 after_load(wanted)
             print(summary.text(con))
+            publish(artifacts.loads(con, run_id, "refresh"))
             outcome = run_checks(con, get_run_logger())
             if not outcome.ok:
                 raise summary.error(outcome)  # the writer discards the working copy: nothing is published

@@ -30,7 +30,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "note": ("pilotwatch.commands.note", "add an analyst note for a diagnostics stage (shown in the report)"),
     "dictionary": ("pilotwatch.commands.dictionary", "every mart view and column with its meaning, unit and source"),
     "status": ("pilotwatch.commands.status",
-               "last loads, freshness, quarantine, last analysis run, undelivered alerts"),
+               "last loads, freshness, quarantine, last analysis run, open and undelivered alerts"),
     "survey": ("pilotwatch.commands.survey",
                "analyse a survey export: alpha, fit, estimates, H1-H5 verdicts, distributions"),
     "alerts": ("pilotwatch.commands.alerts", "list monitoring alerts; run the monitor; test a channel"),

@@ -102,6 +102,20 @@ def registry_frames(con: duckdb.DuckDBPyConnection) -> dict[str, pl.DataFrame]:
     }
 
 
+def resolve_body(con: duckdb.DuckDBPyConnection, name: str, year: int | None = None) -> tuple[str | None, str]:
+    """``name`` (a code, an English/Russian/Kazakh name or an alias) as a body code, or ``(None, hint)``.
+
+    Why one function: every command that takes a body from a person accepts the spellings ingestion
+    accepts; the hint names the nearest candidates when the name is unknown.
+    """
+    from transforms.registry import body_candidates, resolve_bodies
+
+    aliases = registry_frames(con)["aliases"]
+    probe = pl.DataFrame({"body_label": [name], "year": [year]}, schema={"body_label": pl.String, "year": pl.Int64})
+    code = resolve_bodies(probe, aliases)["body_code"][0]
+    return (code, "") if code else (None, body_candidates([name], aliases)[name])
+
+
 class AliasError(ValueError):
     """An alias that cannot be added: unknown body, or a spelling that already names another body."""
 

@@ -29,14 +29,43 @@ def _sql(db: Path, *statements: str) -> None:
         con.close()
 
 
-def test_status_on_a_fresh_refresh(wh: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["status"]) == 0
+def _open_alert_count(db: Path) -> int:
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return con.execute("select count(*) from core.alert_state where firing and last_alert_id is not null").fetchone()[0]
+    finally:
+        con.close()
+
+
+def test_status_on_a_fresh_refresh_names_the_alerts_it_raised(wh: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The bundled refresh raises alerts (stale datasets for 2021+, Astana's falls); status must not hide them."""
+    n_open = _open_alert_count(wh)
+    assert n_open > 0, "the bundled refresh raises alerts"
+    assert main(["status"]) == 1
     out = capsys.readouterr().out
     assert "Last loads per dataset and year" in out
     assert "evaluation_center           2020  loaded" in out
     assert "Quarantine: 0 row(s)" in out
     assert "Last analysis run" in out and "default  ok" in out
+    assert f"{n_open} open alert(s)" in out
+    assert "open stale_data alert(s)" in out
+    assert "Nothing needs attention." not in out
+
+
+def test_status_says_nothing_needs_attention_once_alerts_clear(wh: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    _sql(wh, "update core.alert_state set firing = false")
+    assert main(["status"]) == 0
+    out = capsys.readouterr().out
+    assert "no open alerts" in out
     assert "Nothing needs attention." in out
+
+
+def test_status_counts_an_alert_open_until_its_condition_clears(wh: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    _sql(wh, "update core.alert_state set firing = (rule = 'indicator_turned_negative')")
+    assert main(["status"]) == 1
+    out = capsys.readouterr().out
+    assert "open indicator_turned_negative alert(s)" in out
+    assert "stale_data" not in out.split("Needs attention:")[1]
 
 
 def test_status_flags_what_needs_attention(wh: Path, capsys: pytest.CaptureFixture[str]) -> None:

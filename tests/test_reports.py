@@ -105,6 +105,24 @@ def test_unknown_body_is_a_clear_error(wh: Path, capsys: pytest.CaptureFixture[s
     assert "unknown body 'atlantis'" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize(("spelling", "code"), [("Nur-Sultan", "astana"), ("Агентство по делам государственной службы", "acsa"),
+                                             ("MANGYSTAU", "mangystau")])
+def test_note_accepts_body_names_and_aliases(wh: Path, spelling: str, code: str) -> None:
+    assert main(["note", spelling, "as_is", f"written for {spelling}", "--author", "analyst"]) == 0
+    con = duckdb.connect(str(wh), read_only=True)
+    try:
+        rows = con.execute("select body_code from mart.analyst_notes where note = ?", [f"written for {spelling}"]).fetchall()
+    finally:
+        con.close()
+    assert rows == [(code,)]
+
+
+def test_note_for_an_unknown_body_is_a_clear_error(wh: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["note", "Atlantis", "as_is", "x"]) == 1
+    err = capsys.readouterr().err
+    assert "unknown body 'Atlantis'" in err
+
+
 @needs_chromium
 def test_reports_render_in_headless_chromium(wh: Path, tmp_path: Path) -> None:
     out = tmp_path / "reports"
@@ -139,3 +157,89 @@ def test_survey_summaries_when_present(wh: Path, tmp_path: Path) -> None:
     assert "share of top answers per factor" in html and "Human Capital" in html
     assert main(["report", "acsa", "--out", str(out), "--format", "md"]) == 0
     assert "## Survey summaries" in (out / "acsa.md").read_text(encoding="utf-8")
+
+
+#: Run in the page by headless Chromium: every layout fault it finds, as JSON in body[data-layout].
+LAYOUT_PROBE = """<script>
+window.addEventListener('load', () => {
+  const faults = [];
+  const doc = document.documentElement;
+  if (doc.scrollWidth > window.innerWidth + 1) faults.push(`page ${doc.scrollWidth}px wide in a ${window.innerWidth}px window`);
+  document.querySelectorAll('svg.chart').forEach((svg, n) => {
+    const box = svg.getBoundingClientRect();
+    const name = svg.querySelector('title')?.textContent || `chart ${n}`;
+    if (box.right > window.innerWidth + 1) faults.push(`${name}: runs off the page`);
+    const texts = [...svg.querySelectorAll('text')].map(t => [t, t.getBoundingClientRect()]).filter(([, r]) => r.width > 0);
+    for (const [t, r] of texts) {
+      if (t.textContent.includes('\\u2026')) faults.push(`${name}: "${t.textContent}" is cut`);
+      if (r.left < box.left - 1 || r.right > box.right + 1) faults.push(`${name}: "${t.textContent}" crosses the chart's edge`);
+    }
+    for (let i = 0; i < texts.length; i++) for (let j = i + 1; j < texts.length; j++) {
+      const [a, ra] = texts[i], [b, rb] = texts[j];
+      const w = Math.min(ra.right, rb.right) - Math.max(ra.left, rb.left);
+      const h = Math.min(ra.bottom, rb.bottom) - Math.max(ra.top, rb.top);
+      if (w > 1 && h > 1) faults.push(`${name}: "${a.textContent}" overlaps "${b.textContent}"`);
+    }
+    svg.querySelectorAll('text.legend').forEach(t => {
+      if (/^[a-z_]+$/.test(t.textContent)) faults.push(`${name}: legend shows the code "${t.textContent}"`);
+    });
+  });
+  document.body.setAttribute('data-layout', JSON.stringify(faults));
+});
+</script>"""
+
+
+def _layout_faults(tmp_path: Path, page: Path, width: int) -> list[str]:
+    import html
+    import json
+
+    probed = page.with_name(f"probed-{width}-{page.name}")
+    probed.write_text(page.read_text(encoding="utf-8").replace("</body>", LAYOUT_PROBE + "</body>"), encoding="utf-8")
+    dom = _chromium(tmp_path, f"--window-size={width},3000", "--virtual-time-budget=5000", "--dump-dom",
+                    probed.as_uri()).stdout
+    found = re.search(r'data-layout="([^"]*)"', dom)
+    assert found, "the probe ran in the browser"
+    return json.loads(html.unescape(found.group(1)))
+
+
+@needs_chromium
+def test_reports_stay_readable_at_two_widths_with_more_years(wh: Path, tmp_path: Path) -> None:
+    """Names not codes in legends, titles wrapped not cut, no overlapping labels, no page wider than the window.
+
+    A 2021 delivery adds a column to Table 1 (it overflowed the page before); screenshots at 1280 and
+    600 px are kept beside the DOM checks for a person to look at.
+    """
+    delivery = tmp_path / "ec_2021.csv"
+    delivery.write_text("body,year,indicator,value\n" + "".join(
+        f"{b},2021,{i},{v}\n" for b in ("acsa", "astana", "mangystau")
+        for i, v in (("overall_effectiveness", 71.5), ("goal_achievement", 66.0), ("organizational_development", 64.2))),
+        encoding="utf-8")
+    assert main(["ingest", "evaluation_center", str(delivery), "--year", "2021"]) == 0
+    out = tmp_path / "reports"
+    assert main(["report", "--all", "--out", str(out)]) == 0
+    acsa = (out / "acsa.html").read_text(encoding="utf-8")
+    assert "<th class=\"num\">2021</th>" in acsa, "Table 1 has the new year"
+    shots = tmp_path / "screenshots"
+    shots.mkdir()
+    faults: dict[str, list[str]] = {}
+    for width in (1280, 600):
+        for page in ("index", "acsa", "astana", "mangystau"):
+            shot = shots / f"{page}-{width}.png"
+            _chromium(tmp_path, f"--window-size={width},4000", f"--screenshot={shot}", (out / f"{page}.html").as_uri())
+            assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+            if found := _layout_faults(tmp_path, out / f"{page}.html", width):
+                faults[f"{page} at {width}px"] = found
+    assert not faults, faults
+
+
+def test_the_layout_probe_sees_faults(tmp_path: Path) -> None:
+    """The probe is not blind: a cut title, a code in a legend and two overlapping labels are all reported."""
+    if CHROMIUM is None and not os.environ.get("CI"):
+        pytest.skip("chromium is not installed here")
+    page = tmp_path / "bad.html"
+    page.write_text('<!DOCTYPE html><html><body><svg class="chart" width="300" height="100"><title>bad</title>'
+                    '<text x="8" y="16">Evaluation of overall effectiveness of a state bo\u2026</text>'
+                    '<text x="10" y="18">overlapping</text><text class="legend" x="8" y="80">acsa</text>'
+                    "</svg></body></html>", encoding="utf-8")
+    faults = " | ".join(_layout_faults(tmp_path, page, 1280))
+    assert "is cut" in faults and "overlaps" in faults and 'legend shows the code "acsa"' in faults

@@ -70,22 +70,16 @@ def run_list(args: argparse.Namespace) -> int:
 
 
 def run_resolve(args: argparse.Namespace) -> int:
-    import polars as pl
-
     import warehouse
-    from pilotwatch.registry import registry_frames
-    from transforms.registry import body_candidates, resolve_bodies
+    from pilotwatch.registry import resolve_body
 
     con = warehouse.connect(read_only=True)
     try:
-        aliases = registry_frames(con)["aliases"]
+        code, hint = resolve_body(con, args.name, args.year)
     finally:
         con.close()
-    probe = pl.DataFrame({"body_label": [args.name], "year": [args.year]},
-                         schema={"body_label": pl.String, "year": pl.Int64})
-    code = resolve_bodies(probe, aliases)["body_code"][0]
     if code:
         print(code)
         return 0
-    print(f"unknown body {args.name!r}{body_candidates([args.name], aliases)[args.name]}")
+    print(f"unknown body {args.name!r}{hint}")
     return 1

@@ -22,9 +22,10 @@ def register(p: argparse.ArgumentParser) -> None:
         "examples:\n"
         "  pilotwatch note acsa structural_harmony \"Mission and vision need to be improved.\" --year 2020\n"
         "  pilotwatch note astana to_be - < astana_to_be.txt\n"
+        "  pilotwatch note Nur-Sultan as_is \"Services moved online.\"   # names and aliases work too\n"
         "  pilotwatch note acsa --list"
     )
-    p.add_argument("body", metavar="BODY")
+    p.add_argument("body", metavar="BODY", help="body code, name or alias in any language (as `pilotwatch bodies resolve` reads it)")
     p.add_argument("stage", nargs="?", choices=NOTE_STAGES, metavar="STAGE", help=" | ".join(NOTE_STAGES))
     p.add_argument("text", nargs="?", metavar="TEXT", help="the note ('-': read from stdin)")
     p.add_argument("--year", type=int, help="the year (diagnostics round) the note is about")
@@ -33,10 +34,26 @@ def register(p: argparse.ArgumentParser) -> None:
     p.set_defaults(func=run)
 
 
+def _body_code(name: str) -> str:
+    """The body code for a code, name or alias; unknown names fail with the nearest candidates."""
+    import warehouse
+    from pilotwatch.registry import resolve_body
+
+    con = warehouse.connect(read_only=True)
+    try:
+        code, hint = resolve_body(con, name)
+    finally:
+        con.close()
+    if not code:
+        raise LookupError(f"unknown body {name!r}{hint} (see mart.bodies)")
+    return code
+
+
 def run(args: argparse.Namespace) -> int:
     import warehouse
     from pilotwatch.commands.query import write
 
+    args.body = _body_code(args.body)
     if args.list:
         con = warehouse.connect(read_only=True)
         try:

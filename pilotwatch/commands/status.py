@@ -12,10 +12,11 @@ def register(p: argparse.ArgumentParser) -> None:
     p.description = (
         "Reads the published warehouse (read-only, never blocks a refresh) and prints: the last load "
         "per dataset and year, how fresh each dataset is, rows in quarantine, the last analysis run "
-        "per configuration, the last survey and monitoring runs, and alerts not yet delivered. "
-        "Sections whose views are not in this warehouse say so. Exit status 1 when something needs "
-        "attention (a failed last load, stale data, a partial year, undelivered alerts, an outdated "
-        "analysis)."
+        "per configuration, the last survey and monitoring runs, open alerts (still firing, not "
+        "acknowledged) and alerts not yet delivered. Sections whose views are not in this warehouse say "
+        "so. Exit status 1 when something needs attention (a failed last load, stale data, a partial "
+        "year, an open or undelivered alert, an outdated analysis); 'Nothing needs attention.' only "
+        "when nothing does."
     )
     p.epilog = "examples:\n  pilotwatch status\n  PILOTWATCH_DB=/srv/pilotwatch.duckdb pilotwatch status"
     p.set_defaults(func=run)
@@ -44,6 +45,35 @@ def _fresh_days() -> float:
     spec = yaml.safe_load((DATA_DIR / "expectations" / "warehouse.yaml").read_text(encoding="utf-8"))
     return next((float(c["max_age_days"]) for c in spec.get("checks", [])
                  if c.get("expect") == "fresh" and c.get("max_age_days")), 400.0)
+
+
+def _open_alerts(con, out) -> list[str]:  # noqa: ANN001
+    """Alerts still firing and not acknowledged: delivered is not the same as dealt with.
+
+    A delivered alert used to leave status saying "Nothing needs attention" while 24 stale-data alerts
+    were open; an alert stops needing attention when its condition clears or someone acknowledges it.
+    """
+    import warehouse
+    from pilotwatch.commands.query import write
+
+    if not warehouse.has_relation(con, "core.alert_state"):
+        return []
+    cols, rows = _rows(con, warehouse.sql("status_open_alerts"))
+    if rows and warehouse.has_relation(con, "mart.alert_acks"):
+        acked = {r[0] for r in con.execute("SELECT alert_id FROM mart.alert_acks").fetchall()}
+        rows = [r for r in rows if r[0] not in acked]
+    if not rows:
+        out.write("  no open alerts\n")
+        return []
+    out.write(f"  {len(rows)} open alert(s) (still firing, not acknowledged: `pilotwatch alerts`)\n")
+    shown = rows[:20]
+    write(cols, shown, "table", out)
+    if len(rows) > len(shown):
+        out.write(f"  ... and {len(rows) - len(shown)} more\n")
+    by_rule: dict[str, int] = {}
+    for r in rows:
+        by_rule[r[1]] = by_rule.get(r[1], 0) + 1
+    return [f"{n} open {rule} alert(s) (`pilotwatch alerts`)" for rule, n in sorted(by_rule.items())]
 
 
 def run(args: argparse.Namespace) -> int:
@@ -129,6 +159,7 @@ def run(args: argparse.Namespace) -> int:
                 attention.append(f"{sum(r[2] for r in rows)} alert(s) not delivered (mart.alert_deliveries)")
             else:
                 out.write("  every alert delivered\n")
+            attention += _open_alerts(con, out)
             if has_relation(con, "mart.monitor_runs"):
                 last = warehouse.one(con, "SELECT max(finished_at) FROM mart.monitor_runs")
                 out.write(f"  last monitoring run: {last[0] if last and last[0] else 'never'}\n")

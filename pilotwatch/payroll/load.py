@@ -17,7 +17,7 @@ import shutil
 import tempfile
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
@@ -25,7 +25,7 @@ from pathlib import Path
 import duckdb
 
 import warehouse
-from pilotwatch import registry, settings
+from pilotwatch import progress, registry, settings
 from pilotwatch.catalogue import Catalogue, Defaults
 from pilotwatch.payroll import check, ledger
 from pilotwatch.payroll.background import Background
@@ -64,7 +64,8 @@ _SCRATCH_TABLES = ("_pr_rejects", "_pr_badlines", "_pr_bodymap", "_pr_scope", "_
 class _Clock:
     """Wall and CPU seconds (all threads) per step, for the result and the benchmark."""
 
-    def __init__(self) -> None:
+    def __init__(self, on_lap: Callable[[str], None] = lambda name: None) -> None:
+        self.on_lap = on_lap  # the progress display in a terminal (pilotwatch.progress)
         self.seconds: dict[str, float] = {}
         self.cpu_seconds: dict[str, float] = {}
         self._last = (time.perf_counter(), time.process_time())
@@ -74,6 +75,7 @@ class _Clock:
         self.seconds[name] = round(t[0] - self._last[0], 3)
         self.cpu_seconds[name] = round(t[1] - self._last[1], 3)
         self._last = t
+        self.on_lap(name)
 
 
 def load_records(con: duckdb.DuckDBPyConnection, location: str, *, year: int | None = None, fmt: str | None = None,
@@ -83,7 +85,15 @@ def load_records(con: duckdb.DuckDBPyConnection, location: str, *, year: int | N
     share = Defaults().max_reject_share if max_reject_share is None else max_reject_share
     request = Request(location, records_format(location, fmt), year, force, rate_series, share, run_id,
                       CHUNK_ROWS, QUARANTINE_LIMIT)
-    clock = _Clock()
+    with progress.steps(f"payroll records {safe_uri(location)}", total=LOAD_STEPS) as advance:
+        return _load_records(con, request, _Clock(advance))
+
+
+#: The steps ``_Clock.lap`` marks in one load (stage ... load, cleanup): the progress bar's length.
+LOAD_STEPS = 7
+
+
+def _load_records(con: duckdb.DuckDBPyConnection, request: Request, clock: _Clock) -> RecordsResult:
     workdir = Path(tempfile.mkdtemp(prefix="pilotwatch-payroll-", dir=settings.payroll_tmpdir()))
     load = _start(con, request, workdir)
     try:

@@ -95,17 +95,16 @@ def charts(r: BodyReport) -> dict[str, Any]:
     peer_label = (r.peer or {}).get("body_name") or "peer group"
     indicator_charts = []
     for i in r.indicators:
-        series = [svg.Series(r.body["body_name"] if len(r.body["body_name"]) < 28 else r.code, i.values, svg.BODY)]
+        series = [svg.Series(r.body["body_name"], i.values, svg.BODY)]  # names, never codes: the legend wraps
         if i.peer_values:
             series.append(svg.Series(peer_label, i.peer_values, svg.PEER, dashed=True))
-        name = i.name if len(i.name) <= 50 else i.name[:49] + "…"
-        indicator_charts.append(Markup(svg.line_chart(name, series, f"{i.factor} · {i.unit}")))
+        indicator_charts.append(Markup(svg.line_chart(i.name, series, f"{i.factor} · {i.unit}")))  # wraps, never cut
     out: dict[str, Any] = {"indicators": indicator_charts, "cer": None, "effects": None, "verdict": None,
                            "survey": [Markup(svg.paired_bars(
                                f"{w['instrument']} {w['wave']}: share of top answers per factor",
                                [(SURVEY_FACTORS.get(s["factor"], s["factor"]), s["share"], s["all_share"])
                                 for s in w["shares"]],
-                               (r.code, "all respondents"))) for w in r.survey]}
+                               (r.body["body_name"], "all respondents"))) for w in r.survey]}
     a = r.analysis
     if a:
         pilot = {c["year"]: c["cer"] for c in a["cer"] if c["mode"] == "pilot" and c["cer"] is not None}

@@ -66,7 +66,10 @@ def line_chart(title: str, series: Sequence[Series], unit: str = "", width: int 
     pad = (hi - lo) * 0.15 or abs(hi) * 0.1 or 1.0
     ticks = _nice_ticks(lo - pad if lo - pad > 0 or lo < 0 else 0.0, hi + pad)
     y0, y1 = ticks[0], ticks[-1]
-    left, right, top, bottom = 48, 16, 44, 46
+    title_svg, extra = _title(title, width)
+    legend_rows = len(_legend_rows([(s.label, s.color, s.dashed) for s in series], 48, width))
+    height = height + extra + (legend_rows - 1) * LEGEND_ROW
+    left, right, top, bottom = 48, 16, 44 + extra, 46 + (legend_rows - 1) * LEGEND_ROW
     pw, ph = width - left - right, height - top - bottom
 
     def x(year: int) -> float:
@@ -75,10 +78,10 @@ def line_chart(title: str, series: Sequence[Series], unit: str = "", width: int 
     def y(v: float) -> float:
         return top + ph * (1 - (v - y0) / (y1 - y0))
 
-    out = [_open(width, height, title)]
-    out.append(f'<text x="8" y="16" font-size="13" font-weight="600" fill="#222">{escape(title)}</text>')
+    out = [_open(width, height, title), title_svg]
     if unit:
-        out.append(f'<text x="8" y="31" font-size="11" fill="#555">{escape(unit)}</text>')
+        out.append(f'<text x="8" y="{31 + extra}" font-size="11" fill="#555">{escape(unit)}</text>')
+    placed: list[float] = []  # baselines of the last-value labels drawn so far: none may overlap another
     for t in ticks:
         out.append(f'<line x1="{left}" x2="{width - right}" y1="{y(t):.1f}" y2="{y(t):.1f}" stroke="#e4e4e4"/>')
         out.append(f'<text x="{left - 6}" y="{y(t) + 4:.1f}" font-size="10" fill="#555" text-anchor="end">{_fmt(t)}</text>')
@@ -96,9 +99,14 @@ def line_chart(title: str, series: Sequence[Series], unit: str = "", width: int 
                        f'<title>{escape(s.label)} {yr}: {_fmt(v)}</title></circle>')
         if s.values_shown:
             yr, v = seq[-1]
-            out.append(f'<text x="{x(yr) - 4:.1f}" y="{y(v) - 7:.1f}" font-size="10" fill="{s.color}" '
+            ly = y(v) - 7
+            while any(abs(ly - p) < 12 for p in placed):
+                ly += 12 if ly < top + 12 else -12
+            placed.append(ly)
+            out.append(f'<text class="value" x="{x(yr) - 4:.1f}" y="{ly:.1f}" font-size="10" fill="{s.color}" '
                        f'text-anchor="end">{_fmt(v)}</text>')
-    out.append(_legend([(s.label, s.color, s.dashed) for s in series], left, height - 12))
+    out.append(_legend([(s.label, s.color, s.dashed) for s in series], left, height - 12 - (legend_rows - 1) * LEGEND_ROW,
+                       width))
     out.append("</svg>")
     return "".join(out)
 
@@ -115,8 +123,8 @@ def diverging_bars(title: str, rows: Sequence[tuple[str, float | None, str]], un
     m = max(vals) or 1.0
     pw = width - label_w - 60
     cx = label_w + pw / 2
-    out = [_open(width, height, title)]
-    out.append(f'<text x="8" y="16" font-size="13" font-weight="600" fill="#222">{escape(title)}</text>')
+    title_svg, extra = _title(title, width)
+    out = [_open(width, height + extra, title), title_svg, f'<g transform="translate(0 {extra})">']
     if unit:
         out.append(f'<text x="{width - 8}" y="16" font-size="11" fill="#555" text-anchor="end">{escape(unit)}</text>')
     out.append(f'<line x1="{cx:.1f}" x2="{cx:.1f}" y1="{top - 4}" y2="{height - 26}" stroke="#999"/>')
@@ -132,11 +140,12 @@ def diverging_bars(title: str, rows: Sequence[tuple[str, float | None, str]], un
         bx = cx if v >= 0 else cx - w
         out.append(f'<rect x="{bx:.1f}" y="{yy}" width="{max(w, 1):.1f}" height="{bar_h}" fill="{color}">'
                    f'<title>{escape(label)}: {v:+.2f}</title></rect>')
-        tx, anchor = (bx + w + 4, "start") if v >= 0 else (bx - 4, "end")
+        # a negative value is written right of the zero line: left of its bar it would run into the row's label
+        tx, anchor = (bx + w + 4, "start") if v >= 0 else (cx + 4, "start")
         out.append(f'<text x="{tx:.1f}" y="{yy + 13}" font-size="10" fill="{color}" text-anchor="{anchor}">{v:+.1f}</text>')
     out.append(f'<text x="{cx - 6:.1f}" y="{height - 10}" font-size="10" fill="{NEGATIVE}" text-anchor="end">worse ◀</text>')
     out.append(f'<text x="{cx + 6:.1f}" y="{height - 10}" font-size="10" fill="{POSITIVE}">▶ better</text>')
-    out.append("</svg>")
+    out.append("</g></svg>")
     return "".join(out)
 
 
@@ -149,8 +158,8 @@ def paired_bars(title: str, rows: Sequence[tuple[str, float | None, float | None
     label_w, top, bar_h = 170, 44, 11
     pw = width - label_w - 60
     height = top + len(rows) * (2 * bar_h + 8) + 10
-    out = [_open(width, height, title)]
-    out.append(f'<text x="8" y="16" font-size="13" font-weight="600" fill="#222">{escape(title)}</text>')
+    title_svg, extra = _title(title, width)
+    out = [_open(width, height + extra, title), title_svg, f'<g transform="translate(0 {extra})">']
     out.append(_legend([(labels[0], BODY, False), (labels[1], PEER, False)], 8, 34))
     for i, (label, a, b) in enumerate(rows):
         yy = top + i * (2 * bar_h + 8)
@@ -164,7 +173,7 @@ def paired_bars(title: str, rows: Sequence[tuple[str, float | None, float | None
             out.append(f'<rect x="{label_w}" y="{y0}" width="{max(w, 1):.1f}" height="{bar_h - 1}" fill="{color}">'
                        f'<title>{escape(label)}: {v:.0%}</title></rect>')
             out.append(f'<text x="{label_w + w + 4:.1f}" y="{y0 + 9}" font-size="9" fill="#333">{v:.0%}</text>')
-    out.append("</svg>")
+    out.append("</g></svg>")
     return "".join(out)
 
 
@@ -175,8 +184,8 @@ def verdict_grid(title: str, rules: Sequence[tuple[str, str | None, bool]], widt
     cols = len(rules)
     cw = min(120, (width - 16) / cols)
     height = 100
-    out = [_open(width, height, title)]
-    out.append(f'<text x="8" y="16" font-size="13" font-weight="600" fill="#222">{escape(title)}</text>')
+    title_svg, extra = _title(title, width)
+    out = [_open(width, height + extra, title), title_svg, f'<g transform="translate(0 {extra})">']
     for i, (rule, verdict, default) in enumerate(rules):
         x0 = 8 + i * cw
         color = {"H0": POSITIVE, "H1": NEGATIVE}.get(verdict or "", UNDECIDED)
@@ -187,7 +196,7 @@ def verdict_grid(title: str, rules: Sequence[tuple[str, str | None, bool]], widt
                    f'text-anchor="middle">{escape(verdict or "?")}</text>')
         out.append(f'<text x="{x0 + cw / 2:.1f}" y="80" font-size="10" fill="#333" text-anchor="middle">'
                    f'{escape(rule)}{" (default)" if default else ""}</text>')
-    out.append("</svg>")
+    out.append("</g></svg>")
     return "".join(out)
 
 
@@ -199,8 +208,8 @@ def heat_grid(title: str, rows: Sequence[str], cols: Sequence[str], cells: dict[
     label_w, top, ch = 230, 48, 26
     cw = (width - label_w - 8) / len(cols)
     height = top + len(rows) * ch + 10
-    out = [_open(width, height, title)]
-    out.append(f'<text x="8" y="16" font-size="13" font-weight="600" fill="#222">{escape(title)}</text>')
+    title_svg, extra = _title(title, width)
+    out = [_open(width, height + extra, title), title_svg, f'<g transform="translate(0 {extra})">']
     for j, c in enumerate(cols):
         out.append(f'<text x="{label_w + j * cw + cw / 2:.1f}" y="{top - 8}" font-size="10" fill="#333" '
                    f'text-anchor="middle">{escape(c)}</text>')
@@ -214,26 +223,70 @@ def heat_grid(title: str, rows: Sequence[str], cols: Sequence[str], cells: dict[
                        f'fill="{color}"><title>{escape(r)} · {escape(c)}: {escape(v or "no result")}</title></rect>')
             out.append(f'<text x="{label_w + j * cw + cw / 2:.1f}" y="{yy + 17}" font-size="10" fill="#fff" '
                        f'text-anchor="middle">{escape(v or "–")}</text>')
-    out.append("</svg>")
+    out.append("</g></svg>")
     return "".join(out)
 
 
 def empty_chart(title: str, message: str, width: int = 420) -> str:
-    return (f'{_open(width, 60, title)}<text x="8" y="16" font-size="13" font-weight="600" fill="#222">'
-            f'{escape(title)}</text><text x="8" y="42" font-size="11" fill="#777">{escape(message)}</text></svg>')
+    title_svg, extra = _title(title, width)
+    return (f'{_open(width, 60 + extra, title)}{title_svg}'
+            f'<text x="8" y="{42 + extra}" font-size="11" fill="#777">{escape(message)}</text></svg>')
 
 
-def _open(width: int, height: int, title: str) -> str:
-    return (f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img" width="{width}" height="{height}" '
-            f'viewBox="0 0 {width} {height}" style="{FONT}"><title>{escape(title)}</title>')
+def _open(width: int, height: float, title: str) -> str:
+    # max-width/height:auto: on a narrow screen the chart scales down instead of running off the page
+    return (f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img" width="{width}" height="{height:.0f}" '
+            f'viewBox="0 0 {width} {height:.0f}" style="{FONT};max-width:100%;height:auto"><title>{escape(title)}</title>')
 
 
-def _legend(items: Sequence[tuple[str, str, bool]], x: float, y: float) -> str:
-    out = []
+#: Average glyph width as a share of the font size, generous for system-ui (no font metrics offline).
+GLYPH = 0.58
+
+
+def _wrap(text: str, max_px: float, size: float) -> list[str]:
+    """Words of ``text`` in lines no wider than ``max_px`` at font ``size``: titles wrap, never get cut."""
+    limit = max(8, int(max_px / (size * GLYPH)))
+    lines: list[str] = []
+    for word in text.split():
+        if lines and len(lines[-1]) + 1 + len(word) <= limit:
+            lines[-1] += " " + word
+        else:
+            lines.append(word)
+    return lines or [""]
+
+
+def _title(title: str, width: float, size: float = 13, y: float = 16) -> tuple[str, float]:
+    """The chart title, wrapped to the chart's width; returns the SVG and how much lower content must start."""
+    lines = _wrap(title, width - 16, size)
+    spans = "".join(f'<tspan x="8" dy="{0 if i == 0 else size + 3}">{escape(line)}</tspan>' for i, line in enumerate(lines))
+    return (f'<text class="chart-title" x="8" y="{y}" font-size="{size}" font-weight="600" fill="#222">{spans}</text>',
+            (len(lines) - 1) * (size + 3))
+
+
+def _legend_rows(items: Sequence[tuple[str, str, bool]], x: float, width: float) -> list[list[tuple[float, str, str, bool]]]:
+    """Legend entries placed left to right, starting a new row instead of running past ``width``."""
+    rows: list[list[tuple[float, str, str, bool]]] = [[]]
+    cx = x
     for label, color, dashed in items:
-        dash = ' stroke-dasharray="5 4"' if dashed else ""
-        out.append(f'<line x1="{x:.1f}" x2="{x + 22:.1f}" y1="{y - 4:.1f}" y2="{y - 4:.1f}" stroke="{color}" '
-                   f'stroke-width="2.2"{dash}/>')
-        out.append(f'<text x="{x + 27:.1f}" y="{y:.1f}" font-size="10" fill="#333">{escape(label)}</text>')
-        x += 36 + 6.2 * len(label)
+        w = 36 + 10 * GLYPH * len(label)
+        if rows[-1] and cx + w > width - 4:
+            rows.append([])
+            cx = x
+        rows[-1].append((cx, label, color, dashed))
+        cx += w
+    return rows
+
+
+def _legend(items: Sequence[tuple[str, str, bool]], x: float, y: float, width: float = 10_000) -> str:
+    out = []
+    for i, row in enumerate(_legend_rows(items, x, width)):
+        yy = y + i * LEGEND_ROW
+        for cx, label, color, dashed in row:
+            dash = ' stroke-dasharray="5 4"' if dashed else ""
+            out.append(f'<line x1="{cx:.1f}" x2="{cx + 22:.1f}" y1="{yy - 4:.1f}" y2="{yy - 4:.1f}" stroke="{color}" '
+                       f'stroke-width="2.2"{dash}/>')
+            out.append(f'<text class="legend" x="{cx + 27:.1f}" y="{yy:.1f}" font-size="10" fill="#333">{escape(label)}</text>')
     return "".join(out)
+
+
+LEGEND_ROW = 14
