@@ -16,7 +16,10 @@ import html
 import json
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # messages imports this module
+    from pilotwatch.alerts.messages import Message
 
 RULE_TITLES = {
     "indicator_turned_negative": "indicator turned negative",
@@ -87,8 +90,10 @@ def as_record(alert: Alert) -> dict[str, Any]:
     return rec
 
 
-def text(alert: Alert) -> str:
+def text(alert: Alert | Message) -> str:
     """Plain text (email text part)."""
+    if not isinstance(alert, Alert):
+        return alert.text()
     lines = [alert.title(), "", alert.message, ""]
     lines += [f"{k + ':':<11}{v}" for k, v in alert.fields()]
     if alert.details.get("query"):
@@ -99,8 +104,10 @@ def text(alert: Alert) -> str:
     return "\n".join(lines) + "\n"
 
 
-def html_body(alert: Alert) -> str:
+def html_body(alert: Alert | Message) -> str:
     """HTML (email HTML part); every value escaped."""
+    if not isinstance(alert, Alert):
+        return alert.html()
     e = html.escape
     color = {"info": "#1f6feb", "warning": "#b08800", "critical": "#cf222e"}.get(alert.severity, "#57606a")
     rows = "".join(f"<tr><th align='left' style='padding-right:12px'>{e(k)}</th><td>{e(v)}</td></tr>"
@@ -117,8 +124,10 @@ def html_body(alert: Alert) -> str:
     )
 
 
-def line(alert: Alert) -> str:
+def line(alert: Alert | Message) -> str:
     """One line for the file/stdout channel."""
+    if not isinstance(alert, Alert):
+        return alert.line()
     return (f"{alert.created_at.isoformat()} [{alert.severity}] {alert.rule} #{alert.alert_id} "
             f"{alert.dedup_key}: {alert.message}")
 
@@ -173,5 +182,7 @@ def plain_json(alert: Alert) -> dict[str, Any]:
 PAYLOADS = {"slack": slack, "teams": teams, "json": plain_json}
 
 
-def payload_bytes(fmt: str, alert: Alert) -> bytes:
-    return json.dumps(PAYLOADS[fmt](alert), ensure_ascii=False, default=str).encode("utf-8")
+def payload_bytes(fmt: str, alert: Alert | Message) -> bytes:
+    """A webhook body: one alert (``pilotwatch alerts test``) or a grouped message (every run)."""
+    payload = PAYLOADS[fmt](alert) if isinstance(alert, Alert) else alert.payload(fmt)
+    return json.dumps(payload, ensure_ascii=False, default=str).encode("utf-8")
