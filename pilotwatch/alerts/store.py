@@ -207,8 +207,7 @@ class Mute:
 
 def mutes(con: duckdb.DuckDBPyConnection) -> list[Mute]:
     """Snoozes and silences not lifted (a snooze past its date simply stops holding)."""
-    rows = con.execute("SELECT mute_id, kind, body_code, rule, until, note FROM core.alert_mutes "
-                       "WHERE lifted_at IS NULL ORDER BY mute_id").fetchall()
+    rows = con.execute(sql("alerts_mutes")).fetchall()
     return [Mute(*r) for r in rows]
 
 
@@ -239,9 +238,7 @@ def mute(con: duckdb.DuckDBPyConnection, kind: str, body_code: str, rule: str | 
 
 def unmute(con: duckdb.DuckDBPyConnection, body_code: str, rule: str | None) -> list[int]:
     """Lift the body's snoozes and silences (of ``rule`` only, when given); return their numbers."""
-    rows = con.execute("UPDATE core.alert_mutes SET lifted_at = ? WHERE lifted_at IS NULL AND body_code = ? "
-                       "AND (? IS NULL OR rule IS NOT DISTINCT FROM ?) RETURNING mute_id",
-                       [utc_now(), body_code, rule, rule]).fetchall()
+    rows = con.execute(sql("alerts_unmute"), [utc_now(), body_code, rule, rule]).fetchall()
     return sorted(int(r[0]) for r in rows)
 
 

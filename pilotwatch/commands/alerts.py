@@ -104,8 +104,7 @@ def _list(args: argparse.Namespace) -> int:
         where, params = _where(args, "a.created_at")
         cur = con.execute(warehouse.sql("alerts_list").format(where=where), params)
         cols, rows = [d[0] for d in cur.description or []], cur.fetchall()
-        held = con.execute("SELECT mute_id, kind, body_code, coalesce(rule, 'every rule'), until, note FROM "
-                           "mart.alert_mutes WHERE active ORDER BY mute_id").fetchall()
+        held = con.execute(warehouse.sql("alerts_held")).fetchall()
     finally:
         con.close()
     if args.format != "table":
