@@ -39,7 +39,7 @@ def evaluate_rules(cfg: AlertsConfig, as_of: date, run_id: str) -> engine.Evalua
 def deliver_pending(cfg: AlertsConfig, as_of: date, run_id: str) -> engine.Delivery:
     started = warehouse.utc_now()
     with warehouse.writer("monitor") as con:
-        dl = engine.deliver(con, cfg, run_id)
+        dl = engine.deliver(con, cfg, run_id, as_of)
         store.record_run(con, run_id, as_of=as_of, config=cfg.source, started_at=started, notes=dl.notes,
                          delivered=dl.delivered, failed=dl.failed, undelivered=dl.undelivered)
     return dl

@@ -82,6 +82,13 @@ def test_subscription_filters(tmp_path: Path) -> None:
         (("subscriptions", 0, "severities"), ["urgent"], "severities"),
         (("delivery", "attempts"), 0, "attempts"),
         (("version",), 2, "version"),
+        (("channels", "hook", "language"), "de", "language"),
+        (("channels", "mail", "digest"), "hourly", "digest"),
+        (("channels", "mail", "digest_day"), "monday", "digest_day"),  # not a key
+        (("owners",), [{"body": "acsaa", "name": "Aigerim"}], "owners: unknown body 'acsaa'"),
+        (("owners",), [{"body": "acsa", "rule": "factor_flip", "name": "Aigerim"}], "rule"),
+        (("owners",), [{"body": "acsa", "name": "Aigerim", "email": "a@example.org"}], "email"),
+        (("owners",), [{"body": "acsa"}], "name"),
     ],
 )
 def test_bad_config_is_rejected_naming_the_key(tmp_path: Path, path: tuple, value: object, fragment: str) -> None:
@@ -90,6 +97,22 @@ def test_bad_config_is_rejected_naming_the_key(tmp_path: Path, path: tuple, valu
         load_config(p)
     assert str(p) in str(exc.value)
     assert fragment in str(exc.value)
+
+
+def test_owner_the_most_specific_entry_wins(tmp_path: Path) -> None:
+    doc = dict(BASE, owners=[{"name": "Duty analyst"}, {"rule": "stale_data", "name": "Data desk"},
+                             {"body": "acsa", "name": "Aigerim", "contact": "aigerim@example.org"},
+                             {"body": "acsa", "rule": "behind_target", "name": "Planning unit"}])
+    cfg = load_config(write(tmp_path, doc))
+    owner = {(b, r): o.label() for b in ("acsa", "astana", None)
+             for r in ("behind_target", "stale_data", "factor_flipped") if (o := cfg.owner_for(b, r))}
+    assert owner == {
+        ("acsa", "behind_target"): "Planning unit", ("acsa", "stale_data"): "Aigerim (aigerim@example.org)",
+        ("acsa", "factor_flipped"): "Aigerim (aigerim@example.org)", ("astana", "behind_target"): "Duty analyst",
+        ("astana", "stale_data"): "Data desk", ("astana", "factor_flipped"): "Duty analyst",
+        (None, "behind_target"): "Duty analyst", (None, "stale_data"): "Data desk",
+        (None, "factor_flipped"): "Duty analyst"}
+    assert load_config(write(tmp_path, BASE)).owner_for("acsa", "stale_data") is None
 
 
 def test_environment_override(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

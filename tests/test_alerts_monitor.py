@@ -23,6 +23,7 @@ from alerts_fixtures import SmtpServer, WebhookReceiver, dead_port
 import warehouse
 from pilotwatch.alerts import engine
 from pilotwatch.alerts.config import load_config
+from pilotwatch.alerts.messages import group_key
 
 webhook = alerts_fixtures.webhook
 smtp = alerts_fixtures.smtp
@@ -111,6 +112,11 @@ def load_2021(tmp_path: Path, goal: float = 93.0) -> None:
         assert ingest(dataset, str(f), year=2021)["status"] in ("loaded", "unchanged")
 
 
+def alert_keys(post: alerts_fixtures.Post) -> list[str]:
+    """The dedup keys of the alerts one grouped message carries."""
+    return sorted(a["dedup_key"] for a in post.json["alerts"])
+
+
 def keys(result: dict) -> list[str]:
     from transforms.alerts.rules import dedup_key
 
@@ -181,9 +187,10 @@ def test_new_year_with_a_decline_alerts_exactly_once(
     assert keys(result) == EXPECTED
     assert result["delivered"] == 15 and result["failed"] == 0 and result["undelivered"] == 0
 
-    posts = webhook.posts()
-    assert sorted(p.headers["X-Pilotwatch-Dedup-Key"] for p in posts) == EXPECTED
-    assert sorted(m["X-Pilotwatch-Dedup-Key"] for m in smtp.received()) == EXPECTED
+    # one message per body and channel, its key derived from its alerts' keys
+    (post,) = posts = webhook.posts()
+    assert post.headers["X-Pilotwatch-Dedup-Key"] == group_key(EXPECTED) and alert_keys(post) == EXPECTED
+    assert [m["X-Pilotwatch-Dedup-Key"] for m in smtp.received()] == [group_key(EXPECTED)]
     got = rows(after_make_run, "select rule, factor, indicator, previous_value, value, severity from mart.alerts "
                                "where year = 2021 and body_code = 'acsa' and rule <> 'stale_data' "
                                "order by rule, factor, indicator")
@@ -194,7 +201,7 @@ def test_new_year_with_a_decline_alerts_exactly_once(
         ("indicator_turned_negative", "Organization", "organizational_development", 92.3, 78.0, "critical"),
         ("indicator_turned_negative", "Strategy", "goal_achievement", 95.5, 93.0, "warning"),
     ]
-    flip = next(p.json["alert"] for p in posts if p.json["alert"]["rule"] == "factor_flipped")
+    flip = next(a for p in posts for a in p.json["alerts"] if a["rule"] == "factor_flipped")
     assert "the Organization factor turned from positive to negative under the 'endpoint' rule" in flip["message"]
     assert flip["look"] == "mart.factor_effects where body_code = 'acsa' and factor = 'Organization' and rule = 'endpoint'"
     assert rows(after_make_run, "select channel, status, attempts, count(*) from mart.alert_deliveries "
@@ -206,21 +213,22 @@ def test_new_year_with_a_decline_alerts_exactly_once(
     assert monitor()["alerts"] == []
     recompute_analysis()
     assert monitor()["alerts"] == []
-    assert len(webhook.posts()) == 5 and len(smtp.received()) == 5
+    assert len(webhook.posts()) == 1 and len(smtp.received()) == 1
 
     # a corrected value that still crosses the rules fires again, with the new figures, says it corrects
     # the earlier alert and carries its own idempotency key (a receiver de-duplicating on it keeps it)
     load_2021(tmp_path, goal=92.0)
     again = monitor()
     assert keys(again) == ["behind_target|acsa|goal_achievement|2021", "indicator_turned_negative|acsa|goal_achievement|2021"]
-    assert len(webhook.posts()) == 7 and len(smtp.received()) == 7
-    corrections = webhook.posts()[5:]
-    for post in corrections:
-        key = post.headers["X-Pilotwatch-Dedup-Key"]
+    assert len(webhook.posts()) == 2 and len(smtp.received()) == 2
+    (correction,) = webhook.posts()[1:]
+    for alert in correction.json["alerts"]:
+        key = alert["dedup_key"]
         assert key not in EXPECTED and key.split("|correction-")[0] in EXPECTED
-        assert post.json["alert"]["message"].startswith("Correction of an earlier alert (")
-    assert sorted(m["X-Pilotwatch-Dedup-Key"] for m in smtp.received()[5:]) == sorted(
-        p.headers["X-Pilotwatch-Dedup-Key"] for p in corrections)
+        assert alert["message"].startswith("Correction of an earlier alert (")
+    assert correction.json["text"].count("• Correction of an earlier alert: Goal achievement fell") == 1
+    assert correction.headers["X-Pilotwatch-Dedup-Key"] == group_key(alert_keys(correction))
+    assert smtp.received()[1]["X-Pilotwatch-Dedup-Key"] == correction.headers["X-Pilotwatch-Dedup-Key"]
     assert rows(after_make_run, "select value from mart.alerts where indicator = 'goal_achievement' and year = 2021 "
                                 "order by alert_id") == [(93.0,), (93.0,), (92.0,), (92.0,)]
 
@@ -254,17 +262,17 @@ def test_the_refresh_sends_only_what_it_published(
         raise RuntimeError("warehouse checks failed (injected)")
 
     with monkeypatch.context() as m:  # the refresh's checks refuse to publish: no alert may leave
-        m.setattr(checks, "checkpoint", refuse)
+        m.setattr(checks, "run_checkpoint", refuse)  # the refresh's gate (pilotwatch.refresh.run_checks)
         with pytest.raises(RuntimeError, match="injected"):
             annual_refresh()
     assert webhook.posts() == [] and smtp.received() == []
     assert rows(after_make_run, "select count(*) from mart.alerts") == before
 
-    annual_refresh()  # the checks pass: the alerts are published with the data, then sent
-    assert sorted(p.headers["X-Pilotwatch-Dedup-Key"] for p in webhook.posts()) == EXPECTED
-    assert sorted(m["X-Pilotwatch-Dedup-Key"] for m in smtp.received()) == EXPECTED
+    annual_refresh()  # the checks pass: the alerts are published with the data, then sent (one message)
+    assert [alert_keys(p) for p in webhook.posts()] == [EXPECTED]
+    assert [m["X-Pilotwatch-Dedup-Key"] for m in smtp.received()] == [group_key(EXPECTED)]
     annual_refresh()  # and a second refresh sends nothing
-    assert len(webhook.posts()) == 5 and len(smtp.received()) == 5
+    assert len(webhook.posts()) == 1 and len(smtp.received()) == 1
 
 
 def test_dead_channel_is_visible_and_the_next_run_delivers(
@@ -280,11 +288,12 @@ def test_dead_channel_is_visible_and_the_next_run_delivers(
     load_2021(tmp_path)
     first = monitor()
     assert keys(first) == EXPECTED
-    assert len(smtp.received()) == 5  # the dead webhook did not hold up the email
+    assert len(smtp.received()) == 1  # the dead webhook did not hold up the email
     hook = rows(after_make_run, "select alert_id, status, attempts, last_error from mart.alert_deliveries "
                                 "where channel = 'team-hook' order by alert_id")
-    assert [(s, n) for _, s, n, _ in hook] == [("failed", 3)] + [("pending", 0)] * 4
-    assert hook[0][3].startswith("cannot connect:") and "deferred to the next run" in hook[1][3]
+    # one message carried the five alerts: each alert's delivery failed with it
+    assert [(s, n) for _, s, n, _ in hook] == [("failed", 3)] * 5
+    assert all(h[3].startswith("cannot connect:") for h in hook)
     assert first["undelivered"] == 5
 
     capsys.readouterr()
@@ -297,14 +306,14 @@ def test_dead_channel_is_visible_and_the_next_run_delivers(
     try:
         second = monitor()
         assert second["alerts"] == [] and second["delivered"] == 5 and second["undelivered"] == 0
-        assert sorted(p.headers["X-Pilotwatch-Dedup-Key"] for p in receiver.posts()) == EXPECTED
-        assert len(smtp.received()) == 5  # nothing re-sent where it had arrived
+        assert [alert_keys(p) for p in receiver.posts()] == [EXPECTED]
+        assert len(smtp.received()) == 1  # nothing re-sent where it had arrived
         assert rows(after_make_run, "select status, attempts from mart.alert_deliveries where channel = 'team-hook' "
-                                    "order by alert_id") == [("delivered", 4)] + [("delivered", 1)] * 4
+                                    "order by alert_id") == [("delivered", 4)] * 5
         (n_attempts,) = rows(after_make_run, "select count(*) from mart.alert_delivery_attempts "
                                              "where channel = 'team-hook'")[0]
-        assert n_attempts == 8
-        assert monitor()["delivered"] == 0 and len(receiver.posts()) == 5
+        assert n_attempts == 4 * 5  # recorded per alert: 3 failed and 1 delivered message attempts
+        assert monitor()["delivered"] == 0 and len(receiver.posts()) == 1
     finally:
         receiver.stop()
 
@@ -337,13 +346,14 @@ def test_secrets_never_reach_logs_output_or_warehouse(
         monkeypatch.setenv(PASSWORD_ENV, "wrong-" + PASSWORD)
         load_2021(tmp_path)
         first = monitor()  # both channels fail: refused connection, rejected password
-        assert first["failed"] == 2 and first["delivered"] == 5  # only the file channel got through
+        # only the file channel got through; each channel's one message failed, and its five alerts with it
+        assert first["failed"] == 10 and first["delivered"] == 5 and first["messages"] == 1
         monkeypatch.setenv(PASSWORD_ENV, PASSWORD)
         receiver = WebhookReceiver(port=port)
         try:
             second = monitor()
             assert second["delivered"] == 10 and second["undelivered"] == 0
-            assert len(receiver.posts()) == 5 and len(server.received()) == 5
+            assert len(receiver.posts()) == 1 and len(server.received()) == 1
         finally:
             receiver.stop()
         assert main(["alerts", "deliveries", "--format", "csv"]) == 0

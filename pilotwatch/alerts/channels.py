@@ -40,9 +40,10 @@ from warehouse import utc_now
 log = logging.getLogger("pilotwatch.alerts")
 
 _FILE_LOCK = threading.Lock()
-#: Headers up to 200 characters stay on one line, so the alert id and dedup key headers are never
-#: folded (a folded value reaches some parsers with a leading space). RFC 5322 allows 998.
-_MAIL_POLICY = email.policy.default.clone(max_line_length=200)
+#: Headers stay on one line up to RFC 5322's 998 characters, so the alert id and dedup key headers are
+#: never folded (a folded value reaches some parsers with a leading space), and a long non-ASCII subject
+#: (a Russian title) is not folded either: Python's folding of encoded words drops spaces between them.
+_MAIL_POLICY = email.policy.default.clone(max_line_length=998)
 
 
 

@@ -80,6 +80,11 @@ class _Channel(Strict):
     optional: bool = False
     retry: Retry | None = None
     timeout_s: float = Field(10.0, gt=0, le=300)
+    #: The language of the messages on this channel (``en`` or ``ru``): titles, text, names.
+    language: Literal["en", "ru"] = "en"
+    #: ``immediate``: each run's alerts are sent at once, one message per body; ``daily`` / ``weekly``:
+    #: queued and sent as one digest by the first monitor run on the next day / the next Monday.
+    digest: Literal["immediate", "daily", "weekly"] = "immediate"
 
 
 class WebhookChannel(_Channel):
@@ -199,6 +204,25 @@ class Links(Strict):
     """Optional: a dashboard URL template for "where to look" (``{body_code}``, ``{indicator}``, ``{year}``)."""
 
     dashboard: str | None = None
+    #: Where a body's report is read (``{body_code}``), e.g. an intranet URL where ``pilotwatch report
+    #: --all`` output is published; default: the file ``pilotwatch report`` writes (reports/BODY.html).
+    report: str | None = None
+
+
+class Owner(Strict):
+    """Who acts on a body's alerts (``body: "*"`` every body, ``rule: "*"`` every rule).
+
+    The most specific entry wins: body and rule, then body, then rule, then ``*``/``*``.
+    """
+
+    body: str = "*"
+    rule: Literal["*", "indicator_turned_negative", "factor_flipped", "verdict_changed", "behind_target",
+                  "stale_data"] = "*"
+    name: str = Field(min_length=1)
+    contact: str | None = None
+
+    def label(self) -> str:
+        return f"{self.name} ({self.contact})" if self.contact else self.name
 
 
 class AlertsConfig(Strict):
@@ -208,6 +232,7 @@ class AlertsConfig(Strict):
     channels: dict[Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]*$")], Channel] = Field(default_factory=dict)
     subscriptions: list[Subscription] = Field(default_factory=list)
     links: Links = Field(default_factory=Links)
+    owners: list[Owner] = Field(default_factory=list)
     #: Where the file was read from (set by ``load_config``).
     source: str = ""
 
@@ -218,6 +243,13 @@ class AlertsConfig(Strict):
             if unknown:
                 raise ValueError(f"subscription {s.team!r}: unknown channel(s) {unknown}; defined: {sorted(self.channels)}")
         return self
+
+    def owner_for(self, body_code: str | None, rule: str) -> Owner | None:
+        """The most specific owner entry for an alert (see :class:`Owner`), or None."""
+        rank = {(True, True): 0, (True, False): 1, (False, True): 2, (False, False): 3}
+        hits = [(rank[(o.body != "*", o.rule != "*")], i, o) for i, o in enumerate(self.owners)
+                if o.body in ("*", body_code) and o.rule in ("*", rule)]
+        return min(hits, key=lambda h: (h[0], h[1]))[2] if hits else None
 
     def retry_for(self, channel: str) -> Retry:
         return self.channels[channel].retry or self.delivery
@@ -251,6 +283,7 @@ def _registry_problems(cfg: AlertsConfig, reference: Path) -> list[str]:
     for rule in ("indicator_turned_negative", "behind_target"):
         problems += [f"rules.{rule}.overrides: unknown indicator {i!r}"
                      for i in getattr(cfg.rules, rule).overrides if i not in indicators]
+    problems += [f"owners: unknown body {o.body!r}" for o in cfg.owners if o.body != "*" and o.body not in bodies]
     for e in cfg.rules.stale_data.expected:
         problems += [f"rules.stale_data.expected ({e.dataset}): unknown body {b!r}" for b in e.bodies if b not in bodies]
     return problems

@@ -2,9 +2,11 @@
 
 1. :func:`evaluate`: read the warehouse, run every enabled rule, decide against the remembered
    state which observations fire, store the new alerts and the state, and queue one delivery per
-   (alert, subscribed channel).
-2. :func:`deliver`: try every delivery that is not delivered yet — this run's and any earlier
-   run's leftovers — and log each attempt.
+   (alert, subscribed channel) — recorded as suppressed when a snooze or silence holds its body and
+   rule, and dated ``due_on`` when the channel takes a daily or weekly digest.
+2. :func:`deliver`: suppress what was acknowledged, snoozed or silenced since; group every delivery
+   that is owed and due — this run's and any earlier run's leftovers — into one message per body and
+   channel (or one digest per channel), send it, and log each attempt for each of its alerts.
 """
 
 from __future__ import annotations
@@ -12,13 +14,14 @@ from __future__ import annotations
 import json
 import logging
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime, timedelta
 
 import duckdb
 import polars as pl
 
-from pilotwatch.alerts import store
+from pilotwatch import settings
+from pilotwatch.alerts import messages, store
 from pilotwatch.alerts.channels import Attempt, ChannelResult, build_senders, deliver_all
 from pilotwatch.alerts.config import AlertsConfig
 from pilotwatch.alerts.render import Alert
@@ -46,6 +49,8 @@ class Delivery:
     failed: int = 0
     deferred: int = 0
     undelivered: int = 0
+    #: Messages the channels accepted (a message carries one body's alerts, or a digest).
+    messages: int = 0
     by_channel: dict[str, Counter[str]] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
 
@@ -110,15 +115,20 @@ def evaluate(con: duckdb.DuckDBPyConnection, cfg: AlertsConfig, as_of: date, run
     ids = store.save_alerts(con, fired, new_state, run_id, created)
 
     senders, missing = build_senders(cfg)
+    mutes = store.mutes(con)
     skipped: Counter[str] = Counter()
-    rows: list[tuple[int, str, str, str]] = []
+    rows: list[store.Queued] = []
     for alert_id, r in zip(ids, fired.iter_rows(named=True), strict=True):
         routes = cfg.routes(r["rule"], r["body_code"], r["factor"], r["severity"])
+        held = next((m.reason() for m in mutes if m.holds(r["body_code"], r["rule"], as_of)), None)
         for channel, teams in routes.items():
             if channel in missing and cfg.channels[channel].optional:
                 skipped[channel] += 1
                 continue
-            rows.append((alert_id, channel, cfg.channels[channel].type, ", ".join(teams)))
+            ch = cfg.channels[channel]
+            rows.append(store.Queued(alert_id, channel, ch.type, ", ".join(teams), held, due_on(ch.digest, as_of)))
+        if held and routes:
+            result.notes.append(f"alert {alert_id} ({r['dedup_key']}) recorded, not sent: {held}")
         result.alerts.append({"alert_id": alert_id, "rule": r["rule"], "body_code": r["body_code"],
                               "subject": r["subject"], "year": r["year"], "severity": r["severity"],
                               "channels": sorted(routes)})
@@ -130,11 +140,58 @@ def evaluate(con: duckdb.DuckDBPyConnection, cfg: AlertsConfig, as_of: date, run
     return result
 
 
-def deliver(con: duckdb.DuckDBPyConnection, cfg: AlertsConfig, run_id: str) -> Delivery:
-    """Send every undelivered (alert, channel), one worker per channel; log every attempt."""
+def due_on(digest: str, as_of: date) -> date | None:
+    """When a digest holding an alert queued on ``as_of`` is sent: the next day, or the next Monday."""
+    if digest == "daily":
+        return as_of + timedelta(days=1)
+    if digest == "weekly":
+        return as_of + timedelta(days=7 - as_of.weekday())
+    return None
+
+
+def _messages(cfg: AlertsConfig, channel: str, alerts: list[Alert],
+              names: messages.Names) -> tuple[list[messages.Message], dict[int, list[int]]]:
+    """The channel's messages, and for each message's representative id the ids of all its alerts."""
+    ch = cfg.channels[channel]
+
+    def owner_of(body: str | None, rule: str) -> str | None:
+        o = cfg.owner_for(body, rule)
+        return o.label() if o else None
+
+    def report_of(body: str) -> str:
+        template = cfg.links.report
+        return template.format(body_code=body) if template else str(settings.reports_dir() / f"{body}.html")
+
+    msgs = messages.build(alerts, names, ch.language, owner_of, report_of,
+                          None if ch.digest == "immediate" else ch.digest)
+    return msgs, {m.alert_id: m.alert_ids for m in msgs}
+
+
+def _expand(res: ChannelResult, members: dict[int, list[int]]) -> ChannelResult:
+    """A message's outcome becomes each of its alerts' outcome (deliveries are recorded per alert)."""
+    def ids(i: int) -> list[int]:
+        return members.get(i, [i])
+
+    return ChannelResult(
+        res.channel,
+        attempts=[replace(a, alert_id=i) for a in res.attempts for i in ids(a.alert_id)],
+        delivered=[i for d in res.delivered for i in ids(d)],
+        failed={i: why for d, why in res.failed.items() for i in ids(d)},
+        deferred={i: why for d, why in res.deferred.items() for i in ids(d)},
+    )
+
+
+def deliver(con: duckdb.DuckDBPyConnection, cfg: AlertsConfig, run_id: str, as_of: date | None = None) -> Delivery:
+    """Send what is owed and due, grouped into messages, one worker per channel; log every attempt.
+
+    Acknowledged alerts and alerts of a snoozed or silenced body and rule are marked suppressed first;
+    digest channels (``digest: daily|weekly``) get only deliveries whose ``due_on`` has come.
+    """
     out = Delivery()
+    day = as_of or today()
+    store.suppress_held(con, day)
     queues: dict[str, list[Alert]] = defaultdict(list)
-    for channel, alert in store.undelivered(con):
+    for channel, alert in store.undelivered(con, day):
         queues[channel].append(alert)
     senders, missing = build_senders(cfg)
     results: list[ChannelResult] = []
@@ -152,7 +209,15 @@ def deliver(con: duckdb.DuckDBPyConnection, cfg: AlertsConfig, run_id: str) -> D
                 res.failed = {a.alert_id: missing[channel] for a in alerts}
                 log.error("channel %s: %s (%d alert(s) undelivered)", channel, missing[channel], len(alerts))
             results.append(res)
-    results += deliver_all({c: a for c, a in queues.items() if c in senders}, senders, cfg)
+    names = store.names(con)
+    outgoing: dict[str, list[messages.Message]] = {}
+    members: dict[str, dict[int, list[int]]] = {}
+    for c, alerts in queues.items():
+        if c in senders:
+            outgoing[c], members[c] = _messages(cfg, c, alerts, names)
+    for r in deliver_all(outgoing, senders, cfg):  # type: ignore[arg-type]
+        out.messages += len(r.delivered)
+        results.append(_expand(r, members.get(r.channel, {})))
     store.record(con, results, run_id)
     for res in results:
         out.delivered += len(res.delivered)
@@ -166,8 +231,9 @@ def deliver(con: duckdb.DuckDBPyConnection, cfg: AlertsConfig, run_id: str) -> D
 
 def delivery_counts(dl: Delivery | None) -> dict[str, int | None]:
     if dl is None:
-        return {"delivered": None, "failed": None, "deferred": None, "undelivered": None}
-    return {"delivered": dl.delivered, "failed": dl.failed, "deferred": dl.deferred, "undelivered": dl.undelivered}
+        return {"delivered": None, "failed": None, "deferred": None, "undelivered": None, "messages": None}
+    return {"delivered": dl.delivered, "failed": dl.failed, "deferred": dl.deferred, "undelivered": dl.undelivered,
+            "messages": dl.messages}
 
 
 def summary(run_id: str, ev: Evaluation | None, dl: Delivery | None) -> str:
@@ -182,6 +248,7 @@ def summary(run_id: str, ev: Evaluation | None, dl: Delivery | None) -> str:
     if dl is not None:
         if ev is None:
             lines.append(f"alerts: delivering what is not delivered yet; run {run_id}")
+        lines.append(f"  {dl.messages} message(s) sent (one per body and channel, or one digest per channel)")
         for channel, c in sorted(dl.by_channel.items()):
             lines.append(f"  {channel:<24} delivered {c['delivered']:>3}  failed {c['failed']:>3}  "
                          f"deferred {c['deferred']:>3}")

@@ -17,7 +17,10 @@ import json
 import re
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # messages imports this module
+    from pilotwatch.alerts.messages import Message
 
 RULE_TITLES = {
     "indicator_turned_negative": "indicator turned negative",
@@ -88,8 +91,10 @@ def as_record(alert: Alert) -> dict[str, Any]:
     return rec
 
 
-def text(alert: Alert) -> str:
+def text(alert: Alert | Message) -> str:
     """Plain text (email text part)."""
+    if not isinstance(alert, Alert):
+        return alert.text()
     lines = [alert.title(), "", alert.message, ""]
     lines += [f"{k + ':':<11}{v}" for k, v in alert.fields()]
     if alert.details.get("query"):
@@ -100,8 +105,10 @@ def text(alert: Alert) -> str:
     return "\n".join(lines) + "\n"
 
 
-def html_body(alert: Alert) -> str:
+def html_body(alert: Alert | Message) -> str:
     """HTML (email HTML part); every value escaped."""
+    if not isinstance(alert, Alert):
+        return alert.html()
     e = html.escape
     color = {"info": "#1f6feb", "warning": "#b08800", "critical": "#cf222e"}.get(alert.severity, "#57606a")
     rows = "".join(f"<tr><th align='left' style='padding-right:12px'>{e(k)}</th><td>{e(v)}</td></tr>"
@@ -117,8 +124,10 @@ def html_body(alert: Alert) -> str:
     )
 
 
-def line(alert: Alert) -> str:
+def line(alert: Alert | Message) -> str:
     """One line for the file/stdout channel."""
+    if not isinstance(alert, Alert):
+        return " ".join(alert.line().split())  # a quoted newline must not forge a second line
     text = (f"{alert.created_at.isoformat()} [{alert.severity}] {alert.rule} #{alert.alert_id} "
             f"{alert.dedup_key}: {alert.message}")
     return " ".join(text.split())  # a quoted newline must not forge a second line
@@ -189,8 +198,10 @@ def plain_json(alert: Alert) -> dict[str, Any]:
 PAYLOADS = {"slack": slack, "teams": teams, "json": plain_json}
 
 
-def payload_bytes(fmt: str, alert: Alert) -> bytes:
-    """The JSON a webhook receives; ``< > &`` as ``\\u`` escapes (the same JSON data) so a receiver
-    that pastes a value into a web page cannot be handed live markup."""
-    text = json.dumps(PAYLOADS[fmt](alert), ensure_ascii=False, default=str)
+def payload_bytes(fmt: str, alert: Alert | Message) -> bytes:
+    """A webhook body: one alert (``pilotwatch alerts test``) or a grouped message (every run); ``< > &``
+    as ``\\u`` escapes (the same JSON data) so a receiver that pastes a value into a web page cannot be
+    handed live markup."""
+    payload = PAYLOADS[fmt](alert) if isinstance(alert, Alert) else alert.payload(fmt)
+    text = json.dumps(payload, ensure_ascii=False, default=str)
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026").encode("utf-8")

@@ -8,12 +8,14 @@ analysis flows; they are read by name and their columns are looked up, so monito
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from datetime import date, datetime
 
 import duckdb
 import polars as pl
 
 from pilotwatch.alerts.channels import ChannelResult
+from pilotwatch.alerts.messages import Names
 from pilotwatch.alerts.render import Alert
 from transforms.alerts.rules import (
     EFFECT_COLUMNS,
@@ -59,6 +61,10 @@ def presence(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
 def series_breaks(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
     """The recorded series breaks (indicator, first_year, kind): a jump across one is not a decline."""
     return frame(con, "SELECT indicator, first_year, kind FROM core.series_breaks ORDER BY indicator, first_year")
+
+
+def one_body(con: duckdb.DuckDBPyConnection, body_code: str) -> tuple | None:
+    return one(con, "SELECT body_code FROM core.bodies WHERE body_code = ?", [body_code])
 
 
 def body_names(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
@@ -158,19 +164,92 @@ def save_alerts(con: duckdb.DuckDBPyConnection, fired: pl.DataFrame, new_state: 
     return ids
 
 
-def queue(con: duckdb.DuckDBPyConnection, rows: list[tuple[int, str, str, str]], queued_at: datetime) -> int:
-    """Queue deliveries ``(alert_id, channel, channel_type, teams)``; an existing one is left alone."""
-    for alert_id, channel, kind, teams in rows:
+@dataclass(frozen=True)
+class Queued:
+    """One delivery to queue: ``held`` (why it is suppressed) or ``due_on`` (a digest's date) or neither."""
+
+    alert_id: int
+    channel: str
+    kind: str
+    teams: str
+    held: str | None = None
+    due_on: date | None = None
+
+
+def queue(con: duckdb.DuckDBPyConnection, rows: list[Queued], queued_at: datetime) -> int:
+    """Queue deliveries; an existing one is left alone. Held ones are recorded as suppressed."""
+    for q in rows:
         con.execute(
             sql("alerts_queue_delivery"),
-            [alert_id, channel, kind, teams, queued_at],
+            [q.alert_id, q.channel, q.kind, q.teams, "suppressed" if q.held else "pending", queued_at, q.held,
+             q.due_on],
         )
-    return len(rows)
+    return sum(1 for q in rows if not q.held)
 
 
-def undelivered(con: duckdb.DuckDBPyConnection) -> list[tuple[str, Alert]]:
-    """Every (channel, alert) not delivered yet, oldest alert first."""
-    rows = con.execute(sql("alerts_undelivered")).fetchall()
+def suppress_held(con: duckdb.DuckDBPyConnection, as_of: date) -> None:
+    """Acknowledged, snoozed and silenced alerts that are still owed a delivery are never sent."""
+    con.execute(sql("alerts_suppress_held"), [as_of])
+
+
+@dataclass(frozen=True)
+class Mute:
+    mute_id: int
+    kind: str
+    body_code: str
+    rule: str | None
+    until: date | None
+    note: str | None
+
+    def holds(self, body_code: str | None, rule: str, as_of: date) -> bool:
+        return (body_code == self.body_code and self.rule in (None, rule)
+                and (self.until is None or as_of < self.until))
+
+    def reason(self) -> str:
+        until = f" until {self.until.isoformat()}" if self.until else ""
+        return f"{self.kind} #{self.mute_id}{until}" + (f": {self.note}" if self.note else "")
+
+
+def mutes(con: duckdb.DuckDBPyConnection) -> list[Mute]:
+    """Snoozes and silences not lifted (a snooze past its date simply stops holding)."""
+    rows = con.execute(sql("alerts_mutes")).fetchall()
+    return [Mute(*r) for r in rows]
+
+
+def names(con: duckdb.DuckDBPyConnection) -> Names:
+    """Full body and indicator names from the registry, for messages."""
+    bodies = {c: (en, ru or en) for c, en, ru in con.execute("SELECT body_code, name_en, name_ru FROM core.bodies")
+              .fetchall()}
+    indicators = {i: (n, u or "") for i, n, u in con.execute("SELECT indicator, name, unit FROM core.indicators")
+                  .fetchall()}
+    return Names(bodies, indicators)
+
+
+def ack(con: duckdb.DuckDBPyConnection, alert_id: int, note: str | None, by: str) -> bool:
+    """Acknowledge an alert (again: the note and time are replaced); False when there is no such alert."""
+    if one(con, "SELECT 1 FROM core.alerts WHERE alert_id = ?", [alert_id]) is None:
+        return False
+    con.execute("INSERT OR REPLACE INTO core.alert_acks VALUES (?, ?, ?, ?)", [alert_id, note, by, utc_now()])
+    return True
+
+
+def mute(con: duckdb.DuckDBPyConnection, kind: str, body_code: str, rule: str | None, until: date | None,
+         note: str | None, by: str) -> int:
+    (mute_id,) = one(con, "SELECT nextval('core.alert_mute_id_seq')")  # type: ignore[misc]
+    con.execute("INSERT INTO core.alert_mutes VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL)",
+                [mute_id, kind, body_code, rule, until, note, by, utc_now()])
+    return int(mute_id)
+
+
+def unmute(con: duckdb.DuckDBPyConnection, body_code: str, rule: str | None) -> list[int]:
+    """Lift the body's snoozes and silences (of ``rule`` only, when given); return their numbers."""
+    rows = con.execute(sql("alerts_unmute"), [utc_now(), body_code, rule, rule]).fetchall()
+    return sorted(int(r[0]) for r in rows)
+
+
+def undelivered(con: duckdb.DuckDBPyConnection, as_of: date | None = None) -> list[tuple[str, Alert]]:
+    """Every (channel, alert) still owed and due (digests: ``due_on`` reached on ``as_of``), oldest first."""
+    rows = con.execute(sql("alerts_undelivered"), [as_of, as_of]).fetchall()
     out = []
     for r in rows:
         details = json.loads(r[16]) if r[16] else {}
@@ -214,5 +293,5 @@ def record_run(con: duckdb.DuckDBPyConnection, run_id: str, *, as_of: date, conf
 
 
 def undelivered_count(con: duckdb.DuckDBPyConnection) -> int:
-    (n,) = one(con, "SELECT count(*) FROM meta.alert_deliveries WHERE status <> 'delivered'") or (0,)
+    (n,) = one(con, "SELECT count(*) FROM meta.alert_deliveries WHERE status IN ('pending', 'failed')") or (0,)
     return int(n)

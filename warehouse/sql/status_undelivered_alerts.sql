@@ -1,4 +1,4 @@
 -- Alert deliveries still owed, by status.
 SELECT status, count(*) AS deliveries, count(DISTINCT alert_id) AS alerts,
            min(queued_at) AS oldest FROM mart.alert_deliveries
-    WHERE status <> 'delivered' GROUP BY status ORDER BY status
+    WHERE status IN ('pending', 'failed') GROUP BY status ORDER BY status
