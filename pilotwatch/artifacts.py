@@ -29,8 +29,8 @@ class Artifact:
     markdown: str | None = None
 
 
-def _records(con: duckdb.DuckDBPyConnection, name: str, params: list[object]) -> list[dict[str, object]]:
-    cur = con.execute(sql(name), params)
+def _records(con: duckdb.DuckDBPyConnection, query: str, params: list[object]) -> list[dict[str, object]]:
+    cur = con.execute(query, params)
     cols = [d[0] for d in cur.description or []]
     return [{c: _plain(v) for c, v in zip(cols, row, strict=True)} for row in cur.fetchall()]
 
@@ -46,14 +46,14 @@ def _md_cell(v: object) -> str:
 
 def loads(con: duckdb.DuckDBPyConnection, run_id: str, prefix: str) -> list[Artifact]:
     """The run's loads (accepted/refused per source) and, when rows were refused, the top reasons."""
-    rows = _records(con, "artifact_loads", [run_id])
+    rows = _records(con, sql("artifact_loads"), [run_id])
     accepted = sum(int(r["accepted"] or 0) for r in rows)
     refused = sum(int(r["refused"] or 0) for r in rows)
     failed = [str(r["source"]) for r in rows if r["status"] == "failed"]
     out = [Artifact(f"{prefix}-loads",
                     f"{len(rows)} load(s): {accepted} value(s) accepted, {refused} refused"
                     + (f"; failed: {', '.join(failed)}" if failed else ""), rows=rows)]
-    reasons = _records(con, "artifact_quarantine", [run_id])
+    reasons = _records(con, sql("artifact_quarantine"), [run_id])
     if reasons:
         head = "| source | column | reason | rows | first row |\n|---|---|---|---|---|\n"
         body = "".join(f"| {_md_cell(r['source'])} | {_md_cell(r['column'])} | {_md_cell(r['reason'])} | {r['rows']} "
@@ -69,13 +69,13 @@ def loads(con: duckdb.DuckDBPyConnection, run_id: str, prefix: str) -> list[Arti
 
 def alerts(con: duckdb.DuckDBPyConnection, run_id: str) -> list[Artifact]:
     """The alerts one monitor run raised (none is a result too: the run looked and found nothing)."""
-    rows = _records(con, "artifact_alerts", [run_id])
+    rows = _records(con, sql("artifact_alerts"), [run_id])
     return [Artifact("monitor-alerts", f"{len(rows)} alert(s) raised", rows=rows)]
 
 
 def verdicts(con: duckdb.DuckDBPyConnection, run_id: str) -> list[Artifact]:
     """The analysis run's verdicts under the default rule and what changed since the previous run."""
-    rows = _records(con, "artifact_verdicts", [run_id])
+    rows = _records(con, sql("artifact_verdicts"), [run_id])
     changed = [r for r in rows if r["change"] == "changed"]
     text = (f"{len(changed)} verdict(s) changed since the previous analysis"
             if rows and rows[0]["change"] != "first run" else "first analysis run of this configuration")

@@ -17,7 +17,7 @@ import warehouse
 from pilotwatch import checks
 from pilotwatch.catalogue import Catalogue, Source, parse_year_range
 from pilotwatch.loads import LoadFailed, LoadResult, record_again
-from warehouse import one
+from warehouse import one, sql
 
 log = logging.getLogger("pilotwatch.refresh")
 
@@ -60,8 +60,7 @@ def pending_lines(con: duckdb.DuckDBPyConnection, years: list[int]) -> list[str]
 
     if not years or not has_relation(con, "mart.pending_inputs"):
         return []
-    rows = con.execute("SELECT year, dataset, string_agg(body_code, ', ' ORDER BY body_code) FROM mart.pending_inputs "
-                       "WHERE list_contains(?, year) GROUP BY ALL ORDER BY ALL", [years]).fetchall()
+    rows = con.execute(sql("refresh_pending_years"), [years]).fetchall()
     return [f"partial year: {y} still waits for {d} ({b}); published as it is, the analysis leaves these "
             "body-years out until they are complete (pilotwatch status, mart.pending_inputs)" for y, d, b in rows]
 

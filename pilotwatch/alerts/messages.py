@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from pilotwatch.alerts.render import Alert, as_record
+from pilotwatch.alerts.render import Alert, as_record, card_text
 from transforms.alerts.rules import fmt_number
 
 SEVERITY_ORDER = ("info", "warning", "critical")
@@ -392,12 +392,13 @@ class Message:
         return {"text": esc(self.title())[:4000], "blocks": blocks[:50]}
 
     def teams(self) -> dict[str, Any]:
-        body: list[dict[str, Any]] = [{"type": "TextBlock", "text": self.title(), "weight": "Bolder",
+        # TextBlock renders Markdown: quoted text is escaped so it shows as written (render.card_text)
+        body: list[dict[str, Any]] = [{"type": "TextBlock", "text": card_text(self.title()), "weight": "Bolder",
                                        "size": "Medium", "wrap": True}]
         for s in self.sections:
             if self.digest:
-                body.append({"type": "TextBlock", "text": s.body_name, "weight": "Bolder", "wrap": True})
-            body += [{"type": "TextBlock", "text": x, "wrap": True} for x in self.section_text(s)]
+                body.append({"type": "TextBlock", "text": card_text(s.body_name), "weight": "Bolder", "wrap": True})
+            body += [{"type": "TextBlock", "text": card_text(x), "wrap": True} for x in self.section_text(s)]
         card = {"$schema": "http://adaptivecards.io/schemas/adaptive-card.json", "type": "AdaptiveCard",
                 "version": "1.4", "body": body}
         return {"type": "message", "attachments": [

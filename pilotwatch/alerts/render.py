@@ -143,7 +143,7 @@ def safe_link(alert: Alert) -> str | None:
 _CARD_MD = re.compile(r"([\\`*_\[\]()~])")
 
 
-def _card_text(s: object) -> str:
+def card_text(s: object) -> str:
     """Text for a Teams TextBlock/FactSet: shown as written (TextBlock renders Markdown links)."""
     return _CARD_MD.sub(r"\\\1", str(s))
 
@@ -171,13 +171,13 @@ def slack(alert: Alert) -> dict[str, Any]:
 
 def teams(alert: Alert) -> dict[str, Any]:
     body: list[dict[str, Any]] = [
-        {"type": "TextBlock", "text": _card_text(alert.title()), "weight": "Bolder", "size": "Medium", "wrap": True,
+        {"type": "TextBlock", "text": card_text(alert.title()), "weight": "Bolder", "size": "Medium", "wrap": True,
          "color": SEVERITY_COLOR.get(alert.severity, "Default")},
-        {"type": "TextBlock", "text": _card_text(alert.message), "wrap": True},
-        {"type": "FactSet", "facts": [{"title": _card_text(k), "value": _card_text(v)} for k, v in alert.fields()]},
+        {"type": "TextBlock", "text": card_text(alert.message), "wrap": True},
+        {"type": "FactSet", "facts": [{"title": card_text(k), "value": card_text(v)} for k, v in alert.fields()]},
     ]
     if alert.details.get("query"):
-        body.append({"type": "TextBlock", "text": _card_text(alert.details["query"]), "wrap": True,
+        body.append({"type": "TextBlock", "text": card_text(alert.details["query"]), "wrap": True,
                      "fontType": "Monospace", "isSubtle": True})
     card: dict[str, Any] = {
         "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
