@@ -36,26 +36,16 @@ path in a process, so a second ``duckdb.connect(path)`` would show the version t
 from __future__ import annotations
 
 import contextlib
-import errno
-import fcntl
-import hashlib
-import json
 import logging
 import os
-import shutil
-import socket
-import threading
-import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import duckdb
 
 from pilotwatch import settings
-from pilotwatch.faults import failpoint
 
 if TYPE_CHECKING:  # polars costs 0.3 s to import; `pilotwatch query` never needs it
     import polars as pl
@@ -217,129 +207,6 @@ def _damaged(p: Path, why: object) -> WarehouseDamaged:
     return exc
 
 
-# ---------------------------------------------------------------- generations
-
-
-def versions_path(published: Path) -> Path:
-    """``<db>.versions.json``: size and sha256 of every version publishing wrote (and still keeps)."""
-    return published.with_name(published.name + ".versions.json")
-
-
-def read_versions(published: Path) -> dict[str, dict[str, Any]]:
-    """sha256 -> ``{"size", "published_at", "purpose"}``; empty when nothing was recorded yet."""
-    try:
-        data = json.loads(versions_path(published).read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        return {}
-    except (OSError, ValueError) as exc:
-        log.warning("ignoring unreadable %s: %s", versions_path(published), exc)
-        return {}
-    return data.get("versions", {}) if isinstance(data, dict) else {}
-
-
-def _write_versions(published: Path, versions: dict[str, dict[str, Any]]) -> None:
-    target = versions_path(published)
-    tmp = target.with_name(target.name + f".tmp-{os.getpid()}")
-    tmp.write_text(json.dumps({"versions": versions}, indent=1), encoding="utf-8")
-    _fsync_path(tmp)
-    os.replace(tmp, target)
-
-
-def check_size(p: Path) -> None:
-    """Cheap open-time check: the file's size is one publishing recorded (a truncated copy is not)."""
-    versions = read_versions(p)
-    if versions and p.stat().st_size not in {v.get("size") for v in versions.values()}:
-        sizes = ", ".join(sorted({str(v.get("size")) for v in versions.values()}))
-        raise _damaged(p, f"its size {p.stat().st_size} bytes matches no published version ({sizes})")
-
-
-def generation_files(published: Path) -> list[Path]:
-    """Previous versions kept beside the published file, newest first."""
-    return sorted(published.parent.glob(published.name + ".gen-*"), reverse=True)
-
-
-def file_sha256(p: Path) -> str:
-    with open(p, "rb") as fh:
-        return hashlib.file_digest(fh, "sha256").hexdigest()
-
-
-def _copy_hashing(src: Path, dst: Path) -> str:
-    """Copy ``src`` to ``dst`` and return the sha256 of what was copied (one read of the file)."""
-    digest = hashlib.sha256()
-    with open(src, "rb") as fin, open(dst, "wb") as fout:
-        while chunk := fin.read(1 << 20):
-            digest.update(chunk)
-            fout.write(chunk)
-    return digest.hexdigest()
-
-
-def _storage_version(con: duckdb.DuckDBPyConnection) -> str:
-    """The file's storage version (DuckDB tags it ``v1.2.0+``: that version's format, readable from it on)."""
-    row = one(con, "SELECT tags['storage_version'] FROM duckdb_databases() WHERE database_name = current_database()")
-    return str(row[0]).rstrip("+") if row and row[0] else ""
-
-
-def _start_work_copy(published: Path, work: Path) -> None:
-    """The working copy: the published file, checked against its recorded hash, converted to
-    ``STORAGE_VERSION`` when an older pilotwatch wrote it in DuckDB's newest format."""
-    if not published.exists():
-        return
-    digest = _copy_hashing(published, work)
-    versions = read_versions(published)
-    if versions and digest not in versions:
-        _discard(work)
-        raise _damaged(published, "its sha256 matches no published version; not writing on top of it")
-    try:
-        con = duckdb.connect(str(work), read_only=True)
-        try:
-            check_blocks(con, work)
-            current = _storage_version(con)
-        finally:
-            con.close()
-    except (duckdb.Error, WarehouseDamaged) as exc:
-        _discard(work)
-        why = exc.reason if isinstance(exc, WarehouseDamaged) else str(exc).splitlines()[0]
-        raise _damaged(published, f"{why}; not writing on top of it") from None
-    if current == STORAGE_VERSION:
-        return
-    log.info("converting the warehouse from storage version %s to %s", current, STORAGE_VERSION)
-    _discard(work)
-    conv = duckdb.connect(":memory:")
-    try:
-        conv.execute(f"ATTACH '{published}' AS src (READ_ONLY)")
-        conv.execute(f"ATTACH '{work}' AS dst (STORAGE_VERSION '{STORAGE_VERSION}')")
-        conv.execute("COPY FROM DATABASE src TO dst")
-    finally:
-        conv.close()
-
-
-def _record_and_rotate(published: Path, work: Path, purpose: str) -> None:
-    """Before the rename: record the new version and keep the outgoing one as a generation."""
-    versions = read_versions(published)
-    versions[file_sha256(work)] = {"size": work.stat().st_size, "published_at": utc_now().isoformat(),
-                                   "purpose": purpose}
-    _write_versions(published, versions)
-    if published.exists() and settings.generations() > 0:
-        gen = published.with_name(f"{published.name}.gen-{utc_now():%Y%m%dT%H%M%S%fZ}")
-        try:
-            os.link(published, gen)
-        except OSError:  # a filesystem without hard links: a copy costs time, not safety
-            shutil.copyfile(published, gen)
-
-
-def _prune_generations(published: Path) -> None:
-    """After the rename: drop generations beyond the configured number, and the records beyond
-    theirs (the current one, each kept generation, and one a crash may have left unpublished)."""
-    keep = settings.generations()
-    for old in generation_files(published)[keep:]:
-        with contextlib.suppress(FileNotFoundError):
-            old.unlink()
-    records = read_versions(published)
-    newest = sorted(records.items(), key=lambda kv: str(kv[1].get("published_at", "")), reverse=True)[: keep + 2]
-    if len(newest) < len(records):
-        _write_versions(published, dict(newest))
-
-
 # ---------------------------------------------------------------- migrations
 
 
@@ -392,259 +259,32 @@ def replace_rows(
     return int(n[0]) if n else 0
 
 
-# ---------------------------------------------------------------- publishing
 
 
-@dataclass
-class _Session:
-    published: Path
-    work: Path
-    con: duckdb.DuckDBPyConnection
-    lock_fd: int
-    depth: int = 1
+# Publishing and generations live in their own modules; imported last (they use the helpers above).
+from warehouse.generations import (  # noqa: E402
+    _storage_version as _storage_version,  # the tests read the file's storage version
+)
+from warehouse.generations import (  # noqa: E402
+    check_size,
+    file_sha256,
+    generation_files,
+    read_versions,
+    versions_path,
+)
+from warehouse.publishing import (  # noqa: E402
+    Version,
+    describe_lock_holder,
+    ensure_published,
+    lock_path,
+    restore,
+    versions,
+    writer,
+)
 
-
-_active: dict[tuple[int, str], _Session] = {}
-_active_guard = threading.Lock()
-
-
-def lock_path(published: Path) -> Path:
-    return published.with_name(published.name + ".lock")
-
-
-def _work_glob(published: Path) -> list[Path]:
-    return sorted(published.parent.glob(published.name + ".work-*"))
-
-
-def _acquire_lock(published: Path, purpose: str, timeout_s: float) -> int:
-    lp = lock_path(published)
-    lp.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(lp, os.O_RDWR | os.O_CREAT, 0o644)
-    deadline = time.monotonic() + timeout_s
-    announced = False
-    while True:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            break
-        except OSError as exc:
-            if exc.errno not in (errno.EAGAIN, errno.EACCES, errno.EWOULDBLOCK):
-                os.close(fd)
-                raise
-            holder = describe_lock_holder(published)
-            if time.monotonic() >= deadline:
-                os.close(fd)
-                raise WarehouseBusy(
-                    f"warehouse {published} is being written by {holder}; waited {timeout_s:.0f} s "
-                    "(PILOTWATCH_LOCK_TIMEOUT). Nothing was changed; try again when it finishes."
-                ) from None
-            if not announced:
-                log.warning("waiting for the running writer: %s", holder)
-                announced = True
-            time.sleep(min(0.2, max(0.0, deadline - time.monotonic())))
-    info = {"pid": os.getpid(), "host": socket.gethostname(), "purpose": purpose, "started": utc_now().isoformat()}
-    os.ftruncate(fd, 0)
-    os.pwrite(fd, json.dumps(info).encode(), 0)
-    os.fsync(fd)
-    return fd
-
-
-def describe_lock_holder(published: Path) -> str:
-    """Who holds (or last held) the writer lock, for messages."""
-    try:
-        info = json.loads(lock_path(published).read_text() or "{}")
-        return f"{info.get('purpose', '?')} (pid {info.get('pid', '?')} on {info.get('host', '?')}, started {info.get('started', '?')})"
-    except (OSError, ValueError):
-        return "another writer"
-
-
-def _fsync_path(p: Path, directory: bool = False) -> None:
-    fd = os.open(p, os.O_RDONLY | (os.O_DIRECTORY if directory else 0))
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def _discard(p: Path) -> None:
-    for q in (p, p.with_name(p.name + ".wal")):
-        with contextlib.suppress(FileNotFoundError):
-            q.unlink()
-
-
-@contextlib.contextmanager
-def writer(purpose: str = "writer", timeout_s: float | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
-    """A read-write connection to a working copy, published atomically when the block succeeds.
-
-    Re-entrant within one process: a nested ``writer()`` gets a cursor on the outer session's
-    working copy and does not publish on its own.
-    """
-    published = settings.db_path()
-    key = (os.getpid(), str(published))
-    with _active_guard:
-        outer = _active.get(key)
-        if outer is not None:
-            outer.depth += 1
-    if outer is not None:
-        cur = outer.con.cursor()
-        try:
-            yield cur
-        finally:
-            cur.close()
-            with _active_guard:
-                outer.depth -= 1
-        return
-
-    fd = _acquire_lock(published, purpose, settings.lock_timeout_s() if timeout_s is None else timeout_s)
-    work = published.with_name(f"{published.name}.work-{os.getpid()}")
-    try:
-        for stale in _work_glob(published):
-            if stale.name.endswith(".wal") and stale.with_suffix("") == work:
-                continue
-            log.warning("removing stale working copy left by an interrupted writer: %s", stale)
-            _discard(stale)
-        _start_work_copy(published, work)
-        con = duckdb.connect(str(work), config={"storage_compatibility_version": STORAGE_VERSION})
-        session = _Session(published, work, con, fd)
-        with _active_guard:
-            _active[key] = session
-        try:
-            migrate(con)
-            yield con
-            con.execute("CHECKPOINT")
-        except BaseException:
-            with _active_guard:
-                _active.pop(key, None)
-            con.close()
-            _discard(work)
-            raise
-        with _active_guard:
-            _active.pop(key, None)
-        con.close()
-        wal = work.with_name(work.name + ".wal")
-        if wal.exists():  # a clean close checkpoints; a leftover WAL would be lost by the rename
-            raise RuntimeError(f"working copy {work} still has a WAL after close; not publishing")
-        _fsync_path(work)
-        _record_and_rotate(published, work, purpose)
-        failpoint("publish")
-        os.replace(work, published)
-        _fsync_path(published.parent, directory=True)
-        _prune_generations(published)
-        log.info("published %s (%s)", published, purpose)
-    finally:
-        _discard(work)
-        fcntl.flock(fd, fcntl.LOCK_UN)
-        os.close(fd)
-
-
-def ensure_published() -> Path:
-    """Create an empty, migrated warehouse if none is published yet (first run on a machine)."""
-    p = settings.db_path()
-    if not p.exists():
-        with writer("initialise"):
-            pass
-    return p
-
-
-# ---------------------------------------------------------------- restore
-
-
-@dataclass(frozen=True)
-class Version:
-    """One file that holds (or held) the warehouse: the published one or a kept generation."""
-
-    path: Path
-    size: int
-    sha256: str
-    published_at: str | None
-    purpose: str | None
-    problem: str | None  # None: good
-
-    @property
-    def good(self) -> bool:
-        return self.problem is None
-
-
-def _readable(p: Path) -> str | None:
-    """Why ``p`` cannot be read as a warehouse (every table counted to the end), or None."""
-    con = duckdb.connect(":memory:")
-    try:
-        con.execute(f"ATTACH '{str(p).replace(chr(39), chr(39) * 2)}' AS w (READ_ONLY)")
-        con.execute("USE w")
-        check_blocks(con, p)
-        tables = con.execute("SELECT schema_name, table_name FROM duckdb_tables() WHERE database_name = 'w'").fetchall()
-        for schema, name in tables:
-            con.execute(f'SELECT count(*) FROM w."{schema}"."{name}"').fetchall()
-    except duckdb.Error as exc:
-        return str(exc).splitlines()[0]
-    except WarehouseDamaged as exc:
-        return exc.reason
-    finally:
-        con.close()
-    return None
-
-
-def versions(published: Path | None = None) -> list[Version]:
-    """The published file and its generations, newest first, each checked: its sha256 against the
-    records publishing wrote, or, when unrecorded, by reading every table."""
-    published = published or settings.db_path()
-    records = read_versions(published)
-    out = []
-    for p in [published, *generation_files(published)]:
-        if not p.exists():
-            continue
-        digest = file_sha256(p)
-        rec = records.get(digest)
-        # Recorded: good. Unrecorded (damaged, or kept from before records existed): good only
-        # if every table reads to the end.
-        problem = None if rec else _readable(p)
-        out.append(Version(p, p.stat().st_size, digest, (rec or {}).get("published_at"), (rec or {}).get("purpose"),
-                           problem))
-    return out
-
-
-def restore(name: str | None = None, timeout_s: float | None = None) -> tuple[Version, Path | None]:
-    """Put a kept generation back as the published warehouse, atomically and under the writer lock.
-
-    ``name``: a generation's file name (as ``pilotwatch warehouse list`` shows it); default: the
-    newest good generation. A damaged published file is moved aside to ``<db>.damaged-<timestamp>``
-    (returned, for a look later); a good one becomes a generation like any outgoing version.
-    """
-    published = settings.db_path()
-    fd = _acquire_lock(published, "restore", settings.lock_timeout_s() if timeout_s is None else timeout_s)
-    work = published.with_name(f"{published.name}.work-{os.getpid()}")
-    try:
-        found = versions(published)
-        current = found[0] if found and found[0].path == published else None
-        kept = [v for v in found if v.path != published]
-        if name:
-            chosen = next((v for v in kept if v.path.name == name), None)
-            if chosen is None:
-                raise FileNotFoundError(f"no generation {name!r}; kept: {', '.join(v.path.name for v in kept) or 'none'}")
-            if not chosen.good:
-                raise WarehouseDamaged(f"generation {name} is damaged too: {chosen.problem}")
-        else:
-            chosen = next((v for v in kept if v.good and (current is None or v.sha256 != current.sha256)), None)
-            if chosen is None:
-                raise WarehouseDamaged(f"no good previous version of {published} is kept; run `pilotwatch refresh --force`")
-        if _copy_hashing(chosen.path, work) != chosen.sha256:
-            raise WarehouseDamaged(f"generation {chosen.path.name} changed while it was copied; nothing restored")
-        _fsync_path(work)
-        aside = None
-        if current is not None and not current.good:
-            aside = published.with_name(f"{published.name}.damaged-{utc_now():%Y%m%dT%H%M%S%fZ}")
-            os.replace(published, aside)
-        records = read_versions(published)
-        records[chosen.sha256] = {"size": chosen.size, "published_at": utc_now().isoformat(),
-                                  "purpose": f"restored from {chosen.path.name}"}
-        _write_versions(published, records)
-        if published.exists():
-            os.link(published, published.with_name(f"{published.name}.gen-{utc_now():%Y%m%dT%H%M%S%fZ}"))
-        os.replace(work, published)
-        _fsync_path(published.parent, directory=True)
-        _prune_generations(published)
-        log.info("restored %s from %s", published, chosen.path.name)
-        return chosen, aside
-    finally:
-        _discard(work)
-        fcntl.flock(fd, fcntl.LOCK_UN)
-        os.close(fd)
+__all__ = [
+    "STORAGE_VERSION", "Version", "WarehouseBusy", "WarehouseDamaged", "WarehouseMissing", "attach_fresh",
+    "check_blocks", "check_size", "connect", "describe_lock_holder", "ensure_published", "file_sha256", "frame",
+    "generation_files", "has_relation", "lock_path", "migrate", "one", "read_versions", "replace_rows", "restore",
+    "sql", "transaction", "utc_now", "versions", "versions_path", "writer",
+]

@@ -13,8 +13,8 @@ import duckdb
 
 from pilotwatch.catalogue import Source
 from pilotwatch.payroll.model import COLUMN_TYPES, KIND, REQUIRED, SOURCE_ID, Layout, PayrollError, lit
+from pilotwatch.sources.csv_files import _sniff_delimiter
 from pilotwatch.sources.fetch import SourceError
-from pilotwatch.sources.readers import _sniff_delimiter
 from schemas.payroll_records import CURRENCIES, POSITION_CATEGORIES, STATUSES
 
 #: Categorical columns and their values as the schema spells them.
