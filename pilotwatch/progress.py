@@ -8,16 +8,17 @@ terminals and neither ``CI`` nor ``PILOTWATCH_PROGRESS=0`` is set.
 
 from __future__ import annotations
 
-import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TextIO
 
+from pilotwatch import settings
+
 
 def interactive(stream: TextIO | None = None) -> bool:
     """Whether a progress display may be drawn on ``stream`` (default stderr)."""
-    if os.environ.get("CI") or os.environ.get("PILOTWATCH_PROGRESS", "1") == "0":
+    if not settings.progress_enabled():
         return False
     stream = stream or sys.stderr
     try:

@@ -116,6 +116,11 @@ def apply_prefect_defaults() -> None:
 
 
 
+def progress_enabled() -> bool:
+    """Progress bars may be drawn: not under CI (``CI`` set) and not switched off (``PILOTWATCH_PROGRESS=0``)."""
+    return not os.environ.get("CI") and os.environ.get("PILOTWATCH_PROGRESS", "1") != "0"
+
+
 def survey_threads() -> int:
     """BLAS/OpenMP threads for one survey model fit (``PILOTWATCH_SURVEY_THREADS``, default 1).
 
