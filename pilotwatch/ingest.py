@@ -81,7 +81,8 @@ def load_source(
 
     table, valid, rejects, held = read.frame, staged.valid, staged.rejects, staged.held
     failpoint("validate")
-    load.count(read=table.height, accepted=valid.height, rejected=rejects.height, held=held.height)
+    # values read after reshaping (mart.loads.rows_read says so): a wide row holds several values
+    load.count(read=staged.long.height, accepted=valid.height, rejected=rejects.height, held=held.height)
     problems = f"{load.where()}: {load.describe(rejects)}" if rejects.height else ""
     refused = load.gate(catalogue.max_reject_share(source), first_problems=load.describe(rejects))
     rejects = pl.concat([rejects, plausibility.hold(con, held, load_id=load.load_id, dataset=source.dataset,
