@@ -29,7 +29,7 @@ import duckdb
 import polars as pl
 
 from pilotwatch import analysis
-from pilotwatch.analysis_config import load_analysis_config
+from pilotwatch.analysis.config import load_analysis_config
 
 INDICATORS_CSV = Path(__file__).resolve().parent.parent / "data" / "reference" / "indicators.csv"
 PEERS = ("central_avg", "local_avg", "country_avg")

@@ -8,7 +8,7 @@ months x 10 years, 250 bodies; built once and kept in ``--workdir``), times in o
   headcount, leavers, net turnover per body-year; median monthly pay per body, year and category;
   the central-local pay gap per year, category and scope) — no Python, nothing written;
 - ``pilotwatch``: ``pilotwatch.payroll.derive`` for every year: SQL reductions, the
-  definitions in polars (``transforms/payroll_aggregates.py``), peer-group means, and the writes
+  definitions in polars (``transforms/payroll/aggregates.py``), peer-group means, and the writes
   (``core.payroll_*`` tables, indicator facts) in one transaction.
 
 Interleaved ``--repeat`` times on a scratch copy of the warehouse; medians and the ratio are printed,

@@ -118,8 +118,8 @@ def survey_file(ctx: Ctx) -> None:
 
     install_lavaan()
     path = ctx.tmp / "model_test.csv"
-    subprocess.run([PY, "-c", "import sys\nfrom pilotwatch.survey_demo import demo_export\n"
-                    "from pilotwatch.survey_items import load_instruments\n"
+    subprocess.run([PY, "-c", "import sys\nfrom pilotwatch.survey.demo import demo_export\n"
+                    "from pilotwatch.survey.items import load_instruments\n"
                     "demo_export(load_instruments()).write_csv(sys.argv[1])", str(path)], env=ctx.env, check=True)
     ctx.data["survey_csv"] = str(path)
     from benchmarks.survey_fit import write_survey_r

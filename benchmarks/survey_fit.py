@@ -7,10 +7,10 @@
 
 Not run in CI. Installs Debian's r-cran-lavaan with apt-get when Rscript or lavaan is missing (needs
 root; otherwise it says what to install). For each N it simulates Likert answers from the demo's
-true model (``pilotwatch.survey_demo``), writes them to one CSV that both sides read, and reports
+true model (``pilotwatch.survey.demo``), writes them to one CSV that both sides read, and reports
 the median wall time of a full fit (estimates, standard errors, fit indices; for pilotwatch also the
 effects) inside one process per side, so interpreter and R start-up are excluded. It also measures
-the two deliberate settings of ``pilotwatch.survey_model``: the optimizer tolerance (ftol 1e-10 vs
+the two deliberate settings of ``pilotwatch.survey.model``: the optimizer tolerance (ftol 1e-10 vs
 semopy's 1e-6: time, and the distance of the chi-square from lavaan's) and BLAS threads (1 vs 2).
 """
 
@@ -30,9 +30,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from pilotwatch.survey_demo import simulate, to_likert
-from pilotwatch.survey_items import load_instruments
-from pilotwatch.survey_model import DEFAULT_FTOL, ModelSpec, fit
+from pilotwatch.survey.demo import simulate, to_likert
+from pilotwatch.survey.items import load_instruments
+from pilotwatch.survey.model import DEFAULT_FTOL, ModelSpec, fit
 
 R_SCRIPT = r"""
 suppressPackageStartupMessages(library(lavaan))

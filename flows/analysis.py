@@ -16,7 +16,7 @@ from prefect.task_runners import ThreadPoolTaskRunner
 import warehouse
 from flows.artifacts import publish
 from pilotwatch import analysis, artifacts
-from pilotwatch.analysis_config import AnalysisConfig, load_analysis_config
+from pilotwatch.analysis.config import AnalysisConfig, load_analysis_config
 
 
 @task(name="read-analysis-inputs", cache_policy=NO_CACHE)

@@ -1,7 +1,7 @@
 """``staging.survey_<instrument>``: the pandera model of a survey's coded answers, generated.
 
 The survey instrument is defined once, in ``data/reference/survey_items.yaml`` (parsed into
-:class:`transforms.survey_spec.Instruments`): its demographics and their options, its Likert items
+:class:`transforms.survey.spec.Instruments`): its demographics and their options, its Likert items
 and its closed questions. The staging model follows from that definition, so a new item or option
 is a row in the YAML and the validation cannot drift from the mapping that codes the answers.
 
@@ -19,7 +19,7 @@ from typing import Any
 import pandera.polars as pa
 import polars as pl
 
-from transforms.survey_spec import Instruments
+from transforms.survey.spec import Instruments
 
 #: The Likert scale every item is coded to (Annex G's common scale, and Annex H's own wordings).
 LIKERT = (1, 5)

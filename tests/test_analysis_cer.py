@@ -7,9 +7,9 @@ import polars as pl
 import pytest
 from analysis_frames import BODIES, cell, facts
 
-from pilotwatch.analysis_config import load_analysis_config
-from pilotwatch.analysis_reproduce import as_printed, compare_table19, read_published
-from transforms.cer import (
+from pilotwatch.analysis.config import load_analysis_config
+from pilotwatch.analysis.reproduce import as_printed, compare_table19, read_published
+from transforms.analysis.cer import (
     CerParams,
     cer_table,
     cost_test,
@@ -18,7 +18,7 @@ from transforms.cer import (
     round_to_step,
     sensitivity,
 )
-from transforms.windows import pilot_windows
+from transforms.analysis.windows import pilot_windows
 
 # Thesis Tables 15 and 18: payroll fund (mln USD) and overall effectiveness (%), 2017-2020.
 THESIS = {

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from pilotwatch.analysis_config import (
+from pilotwatch.analysis.config import (
     RULES,
     AnalysisConfigError,
     configuration_names,

@@ -11,7 +11,7 @@ import duckdb
 import polars as pl
 import pytest
 
-from pilotwatch.analysis_reproduce import compare_table19, read_published
+from pilotwatch.analysis.reproduce import compare_table19, read_published
 
 WITH_DATA = {"acsa", "astana", "mangystau"}
 WITHOUT_DATA = {"justice", "almaty_region", "shymkent", "atyrau", "karaganda", "pavlodar"}

@@ -9,11 +9,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pilotwatch import analysis
-from pilotwatch.analysis_config import Inflation, load_analysis_config
+from pilotwatch.analysis.config import Inflation, load_analysis_config
 from pilotwatch.registry import read_reference
-from transforms.cer import CerParams, cer_table
-from transforms.effects import indicator_effects
-from transforms.windows import pilot_windows
+from transforms.analysis.cer import CerParams, cer_table
+from transforms.analysis.effects import indicator_effects
+from transforms.analysis.windows import pilot_windows
 
 PROPS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 value = st.floats(min_value=0.0, max_value=100.0, allow_nan=False, allow_infinity=False)

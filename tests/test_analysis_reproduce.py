@@ -9,8 +9,8 @@ import polars as pl
 import pytest
 import thesis_tables
 
-from pilotwatch.analysis_reproduce import compare_table20, compare_table21, read_published, rule_scores
-from transforms.effects import RULES
+from pilotwatch.analysis.reproduce import compare_table20, compare_table21, read_published, rule_scores
+from transforms.analysis.effects import RULES
 
 PARAMETERS = {"Equivalent total cost": "cost_musd", "Total effectiveness measure": "effectiveness_pct",
               "Cost-effectiveness ratio": "cer"}
@@ -85,6 +85,6 @@ def test_table21_is_judged_for_both_bodies_together() -> None:
 
 
 def test_rules_constant_matches_the_configuration() -> None:
-    from pilotwatch.analysis_config import RULES as CONFIG_RULES
+    from pilotwatch.analysis.config import RULES as CONFIG_RULES
 
     assert CONFIG_RULES == RULES

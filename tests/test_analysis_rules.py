@@ -6,8 +6,8 @@ import polars as pl
 import pytest
 from analysis_frames import BODIES, INDICATORS, SERIES, cell, facts
 
-from transforms.effects import RULES, factor_effects, indicator_effects
-from transforms.windows import pilot_windows, select_basis
+from transforms.analysis.effects import RULES, factor_effects, indicator_effects
+from transforms.analysis.windows import pilot_windows, select_basis
 
 
 def _effects(series: dict | None = None, bodies: pl.DataFrame = BODIES, **window_opts: object) -> pl.DataFrame:

@@ -16,9 +16,9 @@ from polars.testing import assert_frame_equal
 
 from benchmarks.analysis_scale import synthetic_inputs
 from pilotwatch import analysis
-from pilotwatch.analysis_config import load_analysis_config
-from transforms.cer import CerParams, cer_table, sensitivity
-from transforms.windows import pilot_windows, select_basis
+from pilotwatch.analysis.config import load_analysis_config
+from transforms.analysis.cer import CerParams, cer_table, sensitivity
+from transforms.analysis.windows import pilot_windows, select_basis
 
 N_BODIES = 60
 

@@ -6,8 +6,8 @@ import polars as pl
 import pytest
 from analysis_frames import cell
 
-from transforms.grades import grades
-from transforms.verdicts import decide, hypothesis_rows, robustness
+from transforms.analysis.grades import grades
+from transforms.analysis.verdicts import decide, hypothesis_rows, robustness
 
 _LIST = pl.List(pl.String)
 

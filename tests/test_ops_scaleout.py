@@ -13,7 +13,7 @@ from polars.testing import assert_frame_equal
 
 import warehouse
 from pilotwatch import analysis
-from pilotwatch.analysis_config import load_analysis_config
+from pilotwatch.analysis.config import load_analysis_config
 
 
 def _sortable(df: pl.DataFrame) -> list[str]:

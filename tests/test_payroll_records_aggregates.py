@@ -1,4 +1,4 @@
-"""The definitions in ``transforms/payroll_aggregates.py`` on frames of a few rows (pure: no warehouse)."""
+"""The definitions in ``transforms/payroll/aggregates.py`` on frames of a few rows (pure: no warehouse)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from fractions import Fraction
 
 import polars as pl
 
-from transforms import payroll_aggregates as agg
+from transforms.payroll import aggregates as agg
 
 
 def summary(**over: object) -> pl.DataFrame:

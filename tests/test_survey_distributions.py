@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from transforms.survey_distributions import MIN_CELL, item_distributions, question_distributions
+from transforms.survey.distributions import MIN_CELL, item_distributions, question_distributions
 
 
 def answers(body: str, values: list[int]) -> pl.DataFrame:

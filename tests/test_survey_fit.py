@@ -24,8 +24,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from pilotwatch.survey_model import ModelSpec, fit
-from transforms.survey_fit import em_saturated, fit_indices, fit_indices_fiml, loglik_missing
+from pilotwatch.survey.model import ModelSpec, fit
+from transforms.survey.fit import em_saturated, fit_indices, fit_indices_fiml, loglik_missing
 
 DATA = Path(__file__).parent / "data"
 
@@ -169,7 +169,7 @@ def test_listwise_is_the_default_and_pairwise_is_refused(hs):
 def test_chi_square_p_value_series_agrees_with_scipy(df):
     from scipy.stats import chi2
 
-    from transforms.survey_fit import chi2_sf
+    from transforms.survey.fit import chi2_sf
 
     for x in (0.01, 1.0, df * 0.5, float(df), df * 1.5, 85.3055, 300.0, 1200.0):
         assert chi2_sf(x, df) == pytest.approx(float(chi2.sf(x, df)), rel=1e-10, abs=1e-300), x

@@ -16,7 +16,7 @@ import pytest
 from http_fixture import HttpFixture
 
 from pilotwatch.cli import main
-from pilotwatch.survey_items import load_instruments
+from pilotwatch.survey.items import load_instruments
 
 http_server = http_fixture.http_server
 SPEC = load_instruments()

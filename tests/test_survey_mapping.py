@@ -5,8 +5,8 @@ from __future__ import annotations
 import polars as pl
 import pytest
 
-from pilotwatch.survey_items import load_instruments
-from transforms.survey_mapping import (
+from pilotwatch.survey.items import load_instruments
+from transforms.survey.mapping import (
     SurveyFormatError,
     answer_texts,
     code_answers,

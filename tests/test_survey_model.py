@@ -8,9 +8,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from pilotwatch.survey_demo import TrueModel, simulate
-from pilotwatch.survey_items import load_instruments
-from pilotwatch.survey_model import ModelResult, ModelSpec, fit, verdicts
+from pilotwatch.survey.demo import TrueModel, simulate
+from pilotwatch.survey.items import load_instruments
+from pilotwatch.survey.model import ModelResult, ModelSpec, fit, verdicts
 
 DATA = Path(__file__).parent / "data"
 #: Stated tolerance for parameter recovery at N = 1,000: 0.12 in the paths' own units, about three
@@ -83,7 +83,7 @@ def test_non_convergence_is_a_warning(spec):
     r = fit(pd.DataFrame(simulate(300, seed=5)), spec, "cfa", ftol=1e-12)
     assert r.converged
     # an impossible iteration budget: semopy reports failure, we warn and keep going
-    from pilotwatch import survey_model
+    from pilotwatch.survey import model as survey_model
 
     old = survey_model.MAX_ITER
     survey_model.MAX_ITER = 2

@@ -6,7 +6,7 @@ import numpy as np
 import polars as pl
 import pytest
 
-from transforms.survey_reliability import cronbach_alpha, reliability
+from transforms.survey.reliability import cronbach_alpha, reliability
 
 # 6 respondents x 3 items
 X = np.array([[5, 4, 5], [4, 4, 3], [3, 2, 3], [5, 5, 4], [2, 3, 2], [4, 3, 4]], dtype=float)

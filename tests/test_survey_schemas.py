@@ -12,9 +12,9 @@ import yaml
 
 import warehouse
 from pilotwatch import settings
-from pilotwatch.survey_items import load_instruments
+from pilotwatch.survey.items import load_instruments
 from schemas.survey import staging_model
-from transforms.survey_spec import INSTRUMENTS
+from transforms.survey.spec import INSTRUMENTS
 
 #: The migration's columns that are not answers: who loaded the row and which wave it belongs to.
 LOAD_COLUMNS = {"load_id": "BIGINT", "wave": "VARCHAR", "respondent": "BIGINT"}

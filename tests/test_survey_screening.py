@@ -6,8 +6,8 @@ import polars as pl
 import pytest
 
 from pilotwatch import survey
-from pilotwatch.survey_items import load_instruments
-from transforms.survey_screening import ScreeningRules, screen
+from pilotwatch.survey.items import load_instruments
+from transforms.survey.screening import ScreeningRules, screen
 
 ITEMS = [f"I{i}" for i in range(1, 11)]
 

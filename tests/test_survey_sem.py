@@ -1,4 +1,4 @@
-"""The ML engine of ``transforms.survey_sem``: its derivatives, and the same optimum as semopy's SLSQP.
+"""The ML engine of ``transforms.survey.sem``: its derivatives, and the same optimum as semopy's SLSQP.
 
 semopy (the implementation pilotwatch used before, itself checked against lavaan in
 ``test_survey_fit.py``) is the oracle: on the structural model of Figure 10 the chi-square must agree
@@ -11,11 +11,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from pilotwatch.survey_demo import simulate, to_likert
-from pilotwatch.survey_items import load_instruments
-from pilotwatch.survey_model import ModelSpec, fit, ram_model
-from transforms import survey_sem
-from transforms.survey_fit import ml_discrepancy
+from pilotwatch.survey.demo import simulate, to_likert
+from pilotwatch.survey.items import load_instruments
+from pilotwatch.survey.model import ModelSpec, fit, ram_model
+from transforms.survey import sem as survey_sem
+from transforms.survey.fit import ml_discrepancy
 
 
 @pytest.fixture(scope="module")

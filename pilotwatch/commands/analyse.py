@@ -24,7 +24,7 @@ def register(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from pilotwatch.analysis_config import load_all
+    from pilotwatch.analysis.config import load_all
 
     if args.list:
         for name, cfg in load_all(args.config_file).items():

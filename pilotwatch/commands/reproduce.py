@@ -2,7 +2,7 @@
 
 Only the command: it parses arguments and prints. The comparison itself (reading the published
 cells, computing in memory from the published warehouse, matching cell by cell) is the analysis
-domain's, in :mod:`pilotwatch.analysis_reproduce`.
+domain's, in :mod:`pilotwatch.analysis.reproduce`.
 """
 
 from __future__ import annotations
@@ -32,8 +32,8 @@ def register(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from pilotwatch.analysis_config import load_analysis_config
-    from pilotwatch.analysis_reproduce import (
+    from pilotwatch.analysis.config import load_analysis_config
+    from pilotwatch.analysis.reproduce import (
         PARAMETER_LABELS,
         beyond_thesis,
         compare_table19,

@@ -48,8 +48,8 @@ def run(args: argparse.Namespace) -> int:
     if args.demo:
         if args.instrument != "model_test":
             raise SystemExit("pilotwatch survey: --demo exists for model_test only")
-        from pilotwatch.survey_demo import WAVE, demo_export
-        from pilotwatch.survey_items import load_instruments
+        from pilotwatch.survey.demo import WAVE, demo_export
+        from pilotwatch.survey.items import load_instruments
 
         with tempfile.TemporaryDirectory() as tmp:
             path = Path(args.demo_out) if args.demo_out else Path(tmp) / "model_test_demo_synthetic.csv"

@@ -1,7 +1,7 @@
 """Step 5, derive: the records of whole years reduced to the yearly figures (``derive``).
 
 SQL reduces the records to two small summaries (per employee-year and per body-month); the
-definitions run on those in polars (``transforms/payroll_aggregates.py``); everything derived for
+definitions run on those in polars (``transforms/payroll/aggregates.py``); everything derived for
 those years is replaced in one transaction. Whole years, because the pay gap and the peer-group
 means depend on every body of a year.
 """
@@ -15,7 +15,7 @@ import duckdb
 import polars as pl
 
 from pilotwatch.payroll.model import DATASET, RATE_SERIES, PayrollError, query
-from transforms import payroll_aggregates as agg
+from transforms.payroll import aggregates as agg
 from warehouse import frame, transaction
 
 

@@ -1,7 +1,7 @@
 """The survey instruments as typed, strictly validated objects (pure: no I/O).
 
 ``data/reference/survey_items.yaml`` is parsed into :class:`Instruments` by
-``pilotwatch.survey_items.load_instruments``; everything else in the survey pipeline reads these
+``pilotwatch.survey.items.load_instruments``; everything else in the survey pipeline reads these
 objects, so a new answer spelling or a renamed question is a row in the YAML, never code.
 """
 

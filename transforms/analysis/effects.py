@@ -90,7 +90,7 @@ def indicator_effects(
 ) -> pl.DataFrame:
     """One row per pilot body, effect/mediator indicator and rule (see ``INDICATOR_COLUMNS``).
 
-    ``windows``: :func:`transforms.windows.pilot_windows`; ``indicators``: indicator, factor, role,
+    ``windows``: :func:`transforms.analysis.windows.pilot_windows`; ``indicators``: indicator, factor, role,
     direction (core.indicators); ``facts``: body_code, year, indicator, value (bodies and peer groups).
     """
     unknown = set(rules) - set(RULES)

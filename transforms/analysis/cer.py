@@ -193,7 +193,7 @@ def cer_table(
 ) -> pl.DataFrame:
     """Table 19 for every window: two rows (``pilot``, ``standard``) per body and year, see ``CER_COLUMNS``.
 
-    ``windows``: from :func:`transforms.windows.pilot_windows`. ``facts``: body_code, year, indicator,
+    ``windows``: from :func:`transforms.analysis.windows.pilot_windows`. ``facts``: body_code, year, indicator,
     value. A body without a usable window gets one ``insufficient_data`` row (year and mode null).
     """
     grid = _usable(windows).select(

@@ -9,7 +9,7 @@ from pathlib import Path
 import yaml
 
 from pilotwatch import settings
-from transforms.survey_spec import Instruments
+from transforms.survey.spec import Instruments
 
 ITEMS_PATH = settings.DEFAULT_SURVEY_ITEMS
 

@@ -15,12 +15,12 @@ from dataclasses import dataclass, fields
 import duckdb
 import polars as pl
 
-from pilotwatch.analysis_config import AnalysisConfig
-from transforms import cer as cer_t
-from transforms import effects as effects_t
-from transforms import grades as grades_t
-from transforms import verdicts as verdicts_t
-from transforms.windows import pilot_windows, select_basis
+from pilotwatch.analysis.config import AnalysisConfig
+from transforms.analysis import cer as cer_t
+from transforms.analysis import effects as effects_t
+from transforms.analysis import grades as grades_t
+from transforms.analysis import verdicts as verdicts_t
+from transforms.analysis.windows import pilot_windows, select_basis
 from warehouse import frame, replace_rows, sql, transaction, utc_now
 
 

@@ -13,7 +13,7 @@ covariance free.
 Estimation. Maximum likelihood on the covariance matrix (divisor N, as lavaan). Missing answers:
 ``listwise`` (default) drops incomplete respondents before the covariance matrix is computed (a
 pairwise covariance matrix from incomplete columns is never allowed) and fits with pilotwatch's own
-ML engine, ``transforms.survey_sem`` (analytic derivatives, Fisher scoring, converged when F changes
+ML engine, ``transforms.survey.sem`` (analytic derivatives, Fisher scoring, converged when F changes
 by less than ``DEFAULT_FTOL``; same optimum as semopy's SLSQP and lavaan, 4-10 times faster than
 lavaan and without importing semopy); ``fiml`` fits full-information ML through semopy
 (``ModelMeans``, intercepts estimated; SLSQP with ``ftol`` = ``DEFAULT_FTOL``: semopy's default
@@ -24,7 +24,7 @@ more than it saves; see ``benchmarks/survey_fit.py``).
 Standard errors come from the expected information for complete data and from the observed
 information under FIML (lavaan's defaults in both cases); the SE of an indirect or total effect is
 the delta-method SE from the same parameter covariance matrix. Fit indices
-are computed by ``transforms.survey_fit``, not taken from semopy. Problems (no convergence, a
+are computed by ``transforms.survey.fit``, not taken from semopy. Problems (no convergence, a
 sample smaller than the model needs, negative variances) become warnings in the result: the caller
 prints and stores them; nothing here raises for a bad sample.
 """
@@ -43,11 +43,11 @@ import numpy as np
 import pandas as pd
 
 from pilotwatch import settings
-from transforms import survey_sem
-from transforms.survey_fit import fit_indices, fit_indices_fiml
-from transforms.survey_spec import FACTORS, MEDIATOR, OUTCOME
+from transforms.survey import sem as survey_sem
+from transforms.survey.fit import fit_indices, fit_indices_fiml
+from transforms.survey.spec import FACTORS, MEDIATOR, OUTCOME
 
-log = logging.getLogger("pilotwatch.survey_model")
+log = logging.getLogger("pilotwatch.survey.model")
 
 DEFAULT_FTOL = 1e-10
 MAX_ITER = 10_000

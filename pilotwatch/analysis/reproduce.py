@@ -17,8 +17,8 @@ import polars as pl
 
 import warehouse
 from pilotwatch import DATA_DIR, analysis
-from pilotwatch.analysis import Results
-from pilotwatch.analysis_config import AnalysisConfig
+from pilotwatch.analysis.config import AnalysisConfig
+from pilotwatch.analysis.steps import Results
 
 PUBLISHED_DIR = DATA_DIR / "reference" / "thesis_tables"
 PARAMETER_LABELS = {

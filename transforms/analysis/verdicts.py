@@ -2,8 +2,8 @@
 
 H0: a positive change in all factors justifies the resources spent. H1: if at least one factor
 generates negative effects, the project is insufficient. The factor side comes from
-:func:`transforms.effects.factor_effects` (Resources is not a factor here: it is the cost side); the
-cost side is formula (2) from :func:`transforms.cer.cost_test`. With ``cost_side = "veto"`` H0 also
+:func:`transforms.analysis.effects.factor_effects` (Resources is not a factor here: it is the cost side); the
+cost side is formula (2) from :func:`transforms.analysis.cer.cost_test`. With ``cost_side = "veto"`` H0 also
 needs the pilot's CER not to exceed standard mode's, so H1 reads "the project is insufficient, on the
 factor side or the cost side"; with ``"report"`` the cost side is shown but does not decide.
 """

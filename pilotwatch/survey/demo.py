@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import polars as pl
 
-from transforms.survey_spec import FACTORS, Instruments
+from transforms.survey.spec import FACTORS, Instruments
 
 SEED = 20190423  # the date of the ACSA paper survey (Table 6)
 WAVE = "demo-synthetic"

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 import polars as pl
 
 from schemas.rejects import REJECTS
-from transforms.survey_spec import Instrument, Instruments
+from transforms.survey.spec import Instrument, Instruments
 
 ROW = "_row"  # the source row, as in schemas.rejects.REJECTS
 #: Headers recognised as a respondent identifier (kept only to name quarantined rows).

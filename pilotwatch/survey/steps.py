@@ -24,7 +24,6 @@ import polars as pl
 
 import warehouse
 from pilotwatch import registry as body_registry
-from pilotwatch import survey_model
 from pilotwatch.catalogue import (
     Catalogue,
     Columns,
@@ -38,17 +37,18 @@ from pilotwatch.catalogue import (
 from pilotwatch.loads import Load
 from pilotwatch.sources.fetch import fetch
 from pilotwatch.sources.readers import read_table
-from pilotwatch.survey_demo import BANNER, SEED
-from pilotwatch.survey_items import load_instruments
+from pilotwatch.survey import model as survey_model
+from pilotwatch.survey.demo import BANNER, SEED
+from pilotwatch.survey.items import load_instruments
 from schemas.rejects import empty_rejects, pandera_rejects
 from schemas.survey import staging_model
 from transforms.registry import resolve_bodies
-from transforms.survey_distributions import item_distributions, question_distributions
-from transforms.survey_fit import ACCEPTABLE
-from transforms.survey_mapping import Coded, code_answers, locate_header
-from transforms.survey_reliability import reliability
-from transforms.survey_screening import ScreeningRules, screen
-from transforms.survey_spec import Instrument, Instruments
+from transforms.survey.distributions import item_distributions, question_distributions
+from transforms.survey.fit import ACCEPTABLE
+from transforms.survey.mapping import Coded, code_answers, locate_header
+from transforms.survey.reliability import reliability
+from transforms.survey.screening import ScreeningRules, screen
+from transforms.survey.spec import Instrument, Instruments
 from warehouse import frame, replace_rows, utc_now
 
 #: Closed questions of the citizens' survey asked of everyone (Q9 only follows a "yes" to Q8).
@@ -259,7 +259,7 @@ def run(
     started = utc_now()
     export = read(path_or_url, fmt)
     if synthetic:  # the generated file is temporary; name the generator instead
-        export.uri = f"synthetic:pilotwatch.survey_demo (seed {SEED})"
+        export.uri = f"synthetic:pilotwatch.survey.demo (seed {SEED})"
     with warehouse.writer(f"survey {instrument} {wave}") as con:
         body_registry.seed(con)
         bodies, aliases = registry(con)
