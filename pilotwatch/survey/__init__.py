@@ -7,6 +7,7 @@ sample (``demo.py``). The pure computations are in ``transforms/survey/``, the s
 ``schemas/survey.py``, the flow in ``flows/survey.py``, the command in ``pilotwatch/commands/survey.py``.
 """
 
+from pilotwatch.survey.output import as_json, as_text, dumps
 from pilotwatch.survey.steps import (
     Analysis,
     Export,
@@ -14,10 +15,7 @@ from pilotwatch.survey.steps import (
     Prepared,
     analyse,
     analyse_with_bundled_spec,
-    as_json,
-    as_text,
     body_resolver,
-    dumps,
     persist,
     prepare,
     read_export,

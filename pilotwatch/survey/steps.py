@@ -10,15 +10,12 @@ Each step is a plain function, so tests call them directly. Reading reuses the i
 from __future__ import annotations
 
 import dataclasses
-import json
-import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
 import duckdb
-import numpy as np
 import pandas as pd
 import polars as pl
 
@@ -40,11 +37,11 @@ from pilotwatch.sources.readers import read_table
 from pilotwatch.survey import model as survey_model
 from pilotwatch.survey.demo import BANNER, SEED
 from pilotwatch.survey.items import load_instruments
+from pilotwatch.survey.output import as_json, result_frames
 from schemas.rejects import empty_rejects, pandera_rejects
 from schemas.survey import staging_model
 from transforms.registry import resolve_bodies
 from transforms.survey.distributions import item_distributions, question_distributions
-from transforms.survey.fit import ACCEPTABLE
 from transforms.survey.mapping import Coded, code_answers, locate_header
 from transforms.survey.reliability import reliability
 from transforms.survey.screening import ScreeningRules, screen
@@ -53,8 +50,6 @@ from warehouse import frame, replace_rows, utc_now
 
 #: Closed questions of the citizens' survey asked of everyone (Q9 only follows a "yes" to Q8).
 CITIZEN_SCREEN = ["Q5", "Q6", "Q8", "Q11", "Q12", "Q14"]
-FIT_ORDER = ["chisq", "df", "pvalue", "cmin_df", "gfi", "agfi", "cfi", "tli", "ifi", "nfi", "rmsea",
-             "aic", "bic", "logl", "unrestricted_logl", "baseline_chisq", "baseline_df", "npar", "ntotal"]
 
 
 @dataclass(frozen=True)
@@ -313,7 +308,7 @@ def persist(con: duckdb.DuckDBPyConnection, an: Analysis, prep: Prepared, export
             replace_rows(con, "staging.survey_free_text", prep.free_text.with_columns(
                 pl.lit(load_id, pl.Int64).alias("load_id"), pl.lit(instrument).alias("instrument"),
                 pl.lit(wave).alias("wave")), key=["instrument", "wave"])
-        for table, df in _result_frames(an).items():
+        for table, df in result_frames(an).items():
             con.execute(f"DELETE FROM {table} WHERE instrument = ? AND wave = ?", [instrument, wave])
             if df.height:
                 replace_rows(con, table, df.with_columns(
@@ -321,121 +316,3 @@ def persist(con: duckdb.DuckDBPyConnection, an: Analysis, prep: Prepared, export
                     pl.lit(wave).alias("wave")), key=["instrument", "wave"])
         load.finish(BANNER if options.synthetic else "")
     return load_id
-
-
-def _clean(v: object) -> object:
-    if isinstance(v, float | np.floating) and not math.isfinite(float(v)):
-        return None
-    if isinstance(v, np.floating | np.integer):
-        return v.item()
-    return v
-
-
-def _records(df: pd.DataFrame | pl.DataFrame) -> list[dict[str, object]]:
-    rows = df.to_dicts() if isinstance(df, pl.DataFrame) else df.to_dict("records")
-    return [{k: _clean(v) for k, v in r.items()} for r in rows]
-
-
-def _result_frames(an: Analysis) -> dict[str, pl.DataFrame]:
-    fit_rows = [{"model": m, "measure": k, "value": _clean(v), "acceptable": ACCEPTABLE.get(k),
-                 "n_used": an.fit_meta[m]["n_used"], "missing_method": an.fit_meta[m]["missing"],
-                 "converged": an.fit_meta[m]["converged"]}
-                for m, f in an.fit.items() for k, v in f.items()]
-    fit_schema = {"model": pl.String, "measure": pl.String, "value": pl.Float64, "acceptable": pl.String,
-                  "n_used": pl.Int64, "missing_method": pl.String, "converged": pl.Boolean}
-    est_schema = {"model": pl.String, "lhs": pl.String, "op": pl.String, "rhs": pl.String, "kind": pl.String,
-                  "estimate": pl.Float64, "se": pl.Float64, "z": pl.Float64, "p": pl.Float64,
-                  "std_estimate": pl.Float64}
-    ver_schema = {"hypothesis": pl.String, "factor": pl.String, "statement": pl.String, "effect": pl.String,
-                  "estimate": pl.Float64, "std_estimate": pl.Float64, "p": pl.Float64, "verdict": pl.String,
-                  "rule": pl.String}
-    return {
-        "core.survey_reliability": an.reliability,
-        "core.survey_fit": pl.DataFrame(fit_rows, schema=fit_schema),
-        "core.survey_estimates": pl.DataFrame(_records(an.estimates), schema=est_schema),
-        "core.survey_verdicts": pl.DataFrame(_records(an.verdicts), schema=ver_schema),
-        "core.survey_distributions": an.distributions,
-    }
-
-
-# -- output -----------------------------------------------------------------------------------
-
-
-def as_json(an: Analysis, prep: Prepared, export: Export, options: Options) -> dict[str, object]:
-    """The one JSON document of ``pilotwatch survey --json``: keys alpha, fit, estimates, verdicts."""
-    return {
-        "instrument": an.instrument, "wave": an.wave, "synthetic": an.synthetic,
-        "notice": BANNER if an.synthetic else None, "source": export.uri,
-        "respondents": {"read": prep.n_read, "accepted": prep.accepted.height,
-                        "quarantined": prep.quarantine.height},
-        "quarantine": _records(prep.quarantine.select("_row", "column_name", "reason")),
-        "missing": options.missing, "screening": options.rules.describe(),
-        "alpha": _records(an.reliability),
-        "fit": {m: {k: _clean(f.get(k)) for k in FIT_ORDER if k in f} | {"converged": an.fit_meta[m]["converged"],
-                                                                          "n_used": an.fit_meta[m]["n_used"]}
-                for m, f in an.fit.items()},
-        "estimates": _records(an.estimates),
-        "verdicts": _records(an.verdicts),
-        "verdict_rules": {"H1-H4": survey_model.RULE_H1_H4, "H5": survey_model.RULE_H5},
-        "distributions": _records(an.distributions),
-        "warnings": an.warnings,
-    }
-
-
-def _fmt(v: object, nd: int = 3) -> str:
-    if v is None or (isinstance(v, float) and not math.isfinite(v)):
-        return "-"
-    if isinstance(v, float):
-        return f"{v:.{nd}f}"
-    return str(v)
-
-
-def as_text(doc: dict[str, object]) -> str:
-    """A plain-text report of the JSON document (what ``pilotwatch survey`` prints)."""
-    out: list[str] = []
-    if doc["synthetic"]:
-        out += ["*" * 100, str(doc["notice"]), "*" * 100]
-    r = doc["respondents"]
-    out.append(f"survey {doc['instrument']} wave {doc['wave']} from {doc['source']}")
-    out.append(f"respondents: {r['read']} read, {r['accepted']} accepted, {r['quarantined']} quarantined "  # type: ignore[index]
-               f"({doc['screening']}); missing answers: {doc['missing']}")
-    for q in doc["quarantine"][:10]:  # type: ignore[index]
-        out.append(f"  quarantined row {q['_row']}: {q['reason']}")
-    if len(doc["quarantine"]) > 10:  # type: ignore[arg-type]
-        out.append(f"  ... {len(doc['quarantine']) - 10} more (see mart.quarantine)")  # type: ignore[arg-type]
-    out.append("\nReliability (Cronbach's alpha; Table K.1)")
-    for a in doc["alpha"]:  # type: ignore[union-attr]
-        if a["item"] is None:
-            out.append(f"  {a['construct']:<4} {a['construct_name']:<40} alpha {_fmt(a['alpha'])}  n={a['n']}"
-                       + (f"  ({a['note']})" if a["note"] else ""))
-        else:
-            out.append(f"       {a['item']:<6} item-total r {_fmt(a['item_total_r'])}  alpha if deleted "
-                       f"{_fmt(a['alpha_if_deleted'])}")
-    for m, f in doc["fit"].items():  # type: ignore[union-attr]
-        out.append(f"\nFit: {m.upper()} (N={f['n_used']}, converged={f['converged']}; Table 12)")
-        out.append("  " + "  ".join(f"{k}={_fmt(f.get(k))}" for k in
-                                    ("chisq", "df", "pvalue", "cmin_df", "gfi", "agfi", "cfi", "tli", "rmsea")))
-        out.append("  " + "  ".join(f"{k}={_fmt(f.get(k), 2)}" for k in ("aic", "bic", "logl")))
-    est = [e for e in doc["estimates"] if e["model"] == "sem"]  # type: ignore[union-attr]
-    if est:
-        out.append("\nStructural model estimates (Table K.2 format: estimate, S.E., C.R., P, standardized)")
-        for e in est:
-            if e["kind"] in ("loading", "regression", "direct", "indirect", "total"):
-                label = f"{e['lhs']} {e['op']} {e['rhs']}" + (f" [{e['kind']}]" if e["op"] == "effect" else "")
-                out.append(f"  {label:<26} {_fmt(e['estimate']):>8} {_fmt(e['se']):>7} {_fmt(e['z']):>8} "
-                           f"{_fmt(e['p']):>6} {_fmt(e['std_estimate']):>7}")
-    if doc["verdicts"]:
-        out.append("\nHypotheses (rules: H1-H4 " + survey_model.RULE_H1_H4 + "; H5 " + survey_model.RULE_H5 + ")")
-        for v in doc["verdicts"]:  # type: ignore[union-attr]
-            out.append(f"  {v['hypothesis']} {v['factor']:<3} {v['verdict']:<14} total {_fmt(v['estimate'])} "
-                       f"std {_fmt(v['std_estimate'])} p {_fmt(v['p'])}")
-    if doc["warnings"]:
-        out.append("\nWarnings")
-        out += [f"  - {w}" for w in doc["warnings"]]  # type: ignore[union-attr]
-    if doc["synthetic"]:
-        out.append("\n" + str(doc["notice"]))
-    return "\n".join(out)
-
-
-def dumps(doc: dict[str, object]) -> str:
-    return json.dumps(doc, ensure_ascii=False, indent=1, default=str)
