@@ -16,10 +16,8 @@ from pilotwatch import PROJECT_ROOT
 
 PACKAGES = ("pilotwatch", "flows", "transforms", "schemas", "warehouse")
 SQL_START = re.compile(r"\s*(with|select|insert|update|delete|create|alter|drop|copy|merge)\s", re.I)
-#: Modules whose remaining multi-line statements are still to move (the load ledger's branch owns
-#: ingest/survey/refresh; the payroll package keeps five). Remove an entry once it is clean.
-SQL_NOT_YET_MOVED = {"pilotwatch/ingest.py", "pilotwatch/survey/steps.py", "flows/refresh.py",
-                     "pilotwatch/payroll/check.py", "pilotwatch/payroll/ledger.py", "pilotwatch/payroll/stage.py",
+#: Modules whose remaining multi-line statements are still to move. Remove an entry once it is clean.
+SQL_NOT_YET_MOVED = {"pilotwatch/payroll/check.py", "pilotwatch/payroll/ledger.py", "pilotwatch/payroll/stage.py",
                      "pilotwatch/payroll/write.py"}
 SQL_DIR = PROJECT_ROOT / "warehouse" / "sql"
 
