@@ -118,7 +118,7 @@ def alert_keys(post: alerts_fixtures.Post) -> list[str]:
 
 
 def keys(result: dict) -> list[str]:
-    from transforms.alerts.rules import dedup_key
+    from transforms.alerts.observations import dedup_key
 
     return sorted(dedup_key(str(a["rule"]), a["body_code"], str(a["subject"]), a["year"])  # type: ignore[arg-type]
                   for a in result["alerts"])

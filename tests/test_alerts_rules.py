@@ -16,6 +16,8 @@ from pilotwatch.alerts.config import (
     VerdictChanged,
 )
 from transforms.alerts import rules
+from transforms.alerts.decision import decide
+from transforms.alerts.observations import empty_state
 
 IND = {
     "goal_achievement": ("Goal achievement", "Strategy", "effect", "higher_is_better"),
@@ -37,7 +39,7 @@ def values(rows: list[tuple[str, str, int, float]], kind: str = "body") -> pl.Da
 
 
 def fire(obs: pl.DataFrame, state: pl.DataFrame | None = None) -> tuple[pl.DataFrame, pl.DataFrame]:
-    return rules.decide(obs, rules.empty_state() if state is None else state)
+    return decide(obs, empty_state() if state is None else state)
 
 
 def keys(fired: pl.DataFrame) -> list[str]:
@@ -122,7 +124,7 @@ def test_fires_once_and_again_only_when_crossing_again() -> None:
     def run(after: float, state: pl.DataFrame | None) -> tuple[list[str], pl.DataFrame]:
         obs = rules.indicator_turned_negative(values([("acsa", "goal_achievement", 2020, 95.5),
                                                       ("acsa", "goal_achievement", 2021, after)]), ITN)
-        fired, new = rules.decide(obs, state if state is not None else rules.empty_state())
+        fired, new = decide(obs, state if state is not None else empty_state())
         return fired["value"].cast(pl.String).to_list(), carry(state, new)
 
     fired, state = run(93.0, None)

@@ -21,6 +21,8 @@ from pilotwatch import registry
 from pilotwatch.alerts import engine
 from transforms import series_breaks
 from transforms.alerts import rules
+from transforms.alerts.decision import decide
+from transforms.alerts.observations import empty_state
 
 BREAKS = pl.DataFrame(
     {"indicator": ["goal_achievement", "goal_achievement", "net_turnover"], "first_year": [2020, 2023, 2019],
@@ -108,7 +110,7 @@ def test_indicator_turned_negative_across_a_break(rows: list[tuple[str, str, int
                                                   firing: bool) -> None:
     obs = rules.indicator_turned_negative(values(rows), ITN, breaks=BREAKS)
     assert obs.select("observed", "firing").rows() == [(observed, firing)]
-    fired, _ = rules.decide(obs, rules.empty_state())
+    fired, _ = decide(obs, empty_state())
     assert fired.height == int(firing)
     if observed == "series_break":
         assert json.loads(obs["details"][0])["series_break"].startswith(rows[0][1] + " from ")

@@ -26,6 +26,7 @@ from pilotwatch.alerts.channels import Attempt, ChannelResult, build_senders, de
 from pilotwatch.alerts.config import AlertsConfig
 from pilotwatch.alerts.render import Alert
 from transforms.alerts import rules
+from transforms.alerts.decision import decide
 from warehouse import utc_now
 
 log = logging.getLogger("pilotwatch.alerts")
@@ -110,7 +111,7 @@ def evaluate(con: duckdb.DuckDBPyConnection, cfg: AlertsConfig, as_of: date, run
     result = Evaluation()
     observations, result.notes = observe(con, cfg, as_of)
     result.observations = observations.height
-    fired, new_state = rules.decide(observations, store.state(con))
+    fired, new_state = decide(observations, store.state(con))
     created = utc_now()
     ids = store.save_alerts(con, fired, new_state, run_id, created)
 

@@ -22,7 +22,7 @@ from pilotwatch.alerts.render import Alert, as_record, card_text
 from transforms.alerts.rules import fmt_number
 
 SEVERITY_ORDER = ("info", "warning", "critical")
-#: A re-fire with changed values carries this in its dedup key (transforms.alerts.rules.correction_key).
+#: A re-fire with changed values carries this in its dedup key (transforms.alerts.observations.correction_key).
 CORRECTION = "|correction-"
 #: Indicator and factor names in Russian (the registry, data/reference/indicators.csv, holds the English).
 RU_INDICATORS = {

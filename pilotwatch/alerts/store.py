@@ -17,11 +17,11 @@ import polars as pl
 from pilotwatch.alerts.channels import ChannelResult
 from pilotwatch.alerts.messages import Names
 from pilotwatch.alerts.render import Alert
+from transforms.alerts.observations import STATE_SCHEMA
 from transforms.alerts.rules import (
     EFFECT_COLUMNS,
     GRADE_COLUMNS,
     PRESENCE_COLUMNS,
-    STATE_SCHEMA,
     TARGET_COLUMNS,
     VALUE_COLUMNS,
     VERDICT_COLUMNS,

@@ -17,7 +17,6 @@ No Prefect, no DuckDB here: the glue in ``pilotwatch.alerts`` reads the frames a
 
 from __future__ import annotations
 
-import hashlib
 import json
 import math
 from datetime import date
@@ -26,6 +25,7 @@ from typing import Any
 import polars as pl
 
 from transforms import series_breaks
+from transforms.alerts.observations import OBSERVATION_SCHEMA, compose_key, empty_observations
 from transforms.alerts.rule_config import (
     BehindTarget,
     Escalation,
@@ -34,34 +34,6 @@ from transforms.alerts.rule_config import (
     StaleData,
     VerdictChanged,
 )
-
-OBSERVATION_SCHEMA: dict[str, Any] = {
-    "state_key": pl.String,
-    "transition": pl.Boolean,
-    "observed": pl.String,
-    "rule": pl.String,
-    "body_code": pl.String,
-    "factor": pl.String,
-    "indicator": pl.String,
-    "subject": pl.String,
-    "year": pl.Int32,
-    "previous_value": pl.Float64,
-    "value": pl.Float64,
-    "previous_label": pl.String,
-    "value_label": pl.String,
-    "firing": pl.Boolean,
-    "severity": pl.String,
-    "fingerprint": pl.String,
-    "message": pl.String,
-    "details": pl.String,
-}
-STATE_SCHEMA: dict[str, Any] = {
-    "state_key": pl.String,
-    "rule": pl.String,
-    "observed": pl.String,
-    "firing": pl.Boolean,
-    "fingerprint": pl.String,
-}
 
 #: Input columns each rule expects (the glue selects exactly these).
 VALUE_COLUMNS = ["body_code", "body_name", "body_kind", "year", "factor", "indicator", "indicator_name", "role",
@@ -72,14 +44,6 @@ EFFECT_COLUMNS = ["body_code", "body_name", "factor", "rule", "effect", "year"]
 VERDICT_COLUMNS = ["body_code", "body_name", "rule", "verdict", "negative_factors", "year"]
 GRADE_COLUMNS = ["body_code", "body_name", "indicator", "year", "band", "score"]
 BREAK_SCHEMA: dict[str, Any] = {"indicator": pl.String, "first_year": pl.Int32, "kind": pl.String}
-
-
-def empty_observations() -> pl.DataFrame:
-    return pl.DataFrame(schema=OBSERVATION_SCHEMA)
-
-
-def empty_state() -> pl.DataFrame:
-    return pl.DataFrame(schema=STATE_SCHEMA)
 
 
 # ---------------------------------------------------------------- formatting
@@ -154,21 +118,6 @@ def _relative(delta: float, reference: float) -> float:
     return abs(delta) / abs(reference)
 
 
-def _key(*parts: object) -> str:
-    return "|".join("-" if p is None else str(p) for p in parts)
-
-
-def dedup_key(rule: str, body_code: str | None, subject: str, year: int | None) -> str:
-    """The identity an alert fires once for: (rule, body, indicator or factor, year)."""
-    return _key(rule, body_code, subject, year)
-
-
-def correction_key(key: str, fingerprint: str | None) -> str:
-    """The idempotency key of an alert that corrects the one sent under ``key``: one per set of values."""
-    digest = hashlib.sha256((fingerprint or "").encode("utf-8")).hexdigest()[:12]
-    return f"{key}|correction-{digest}"
-
-
 def _frame(rows: list[dict[str, Any]]) -> pl.DataFrame:
     return pl.DataFrame(rows, schema=OBSERVATION_SCHEMA) if rows else empty_observations()
 
@@ -210,11 +159,11 @@ def indicator_turned_negative(values: pl.DataFrame, rule: IndicatorTurnedNegativ
         firing = bool(not crossed and worse and abs(delta) >= floors.absolute_floor and rel >= floors.relative_floor)
         name = "indicator_turned_negative"
         row = _obs(
-            state_key=_key(name, r["body_code"], r["indicator"], r["year"]), transition=False,
+            state_key=compose_key(name, r["body_code"], r["indicator"], r["year"]), transition=False,
             observed="series_break" if crossed else ("negative" if firing else "ok"), rule=name, body_code=r["body_code"], factor=r["factor"],
             indicator=r["indicator"], subject=r["indicator"], year=r["year"], previous_value=r["prev_value"],
             value=r["value"], firing=firing, severity=rule.severity,
-            fingerprint=_key(r["prev_year"], repr(r["prev_value"]), repr(r["value"])),
+            fingerprint=compose_key(r["prev_year"], repr(r["prev_value"]), repr(r["value"])),
         )
         if crossed:
             row["details"] = json.dumps({"series_break": crossed, "previous_year": r["prev_year"],
@@ -259,11 +208,11 @@ def behind_target(values: pl.DataFrame, targets: pl.DataFrame, rule: BehindTarge
         floors = rule.floors(r["indicator"])
         firing = bool(worse and abs(gap) >= floors.absolute_floor and rel >= floors.relative_floor)
         row = _obs(
-            state_key=_key(name, r["body_code"], r["indicator"], r["year"]), transition=False,
+            state_key=compose_key(name, r["body_code"], r["indicator"], r["year"]), transition=False,
             observed="behind" if firing else "ok", rule=name, body_code=r["body_code"], factor=r["factor"],
             indicator=r["indicator"], subject=r["indicator"], year=r["year"], previous_value=r["target"],
             value=r["value"], firing=firing, severity=rule.severity,
-            fingerprint=_key(repr(r["target"]), repr(r["value"])),
+            fingerprint=compose_key(repr(r["target"]), repr(r["value"])),
         )
         if firing:
             better = "higher" if r["direction"] == "higher_is_better" else "lower"
@@ -309,10 +258,10 @@ def stale_data(presence: pl.DataFrame, rule: StaleData, as_of: date, body_names:
                 arrived = (exp.dataset, year, body) in have if body else (exp.dataset, year) in have_any
                 firing = as_of > due and not arrived
                 row = _obs(
-                    state_key=_key(name, body, exp.dataset, year), transition=False,
+                    state_key=compose_key(name, body, exp.dataset, year), transition=False,
                     observed="missing" if firing else "ok", rule=name, body_code=body, subject=exp.dataset,
                     year=year, firing=firing, severity=rule.severity, value_label=None,
-                    fingerprint=_key(due.isoformat()),
+                    fingerprint=compose_key(due.isoformat()),
                 )
                 if firing:
                     whose = f" for {_who(names.get(body), body)}" if body else ""
@@ -353,11 +302,11 @@ def verdict_changed_grades(grades: pl.DataFrame, rule: VerdictChanged, dashboard
         firing = now is not None and before is not None and now < before
         subject = f"grade_band:{r['indicator']}"
         row = _obs(
-            state_key=_key(name, r["body_code"], subject, r["year"]), transition=False,
+            state_key=compose_key(name, r["body_code"], subject, r["year"]), transition=False,
             observed="dropped" if firing else "ok", rule=name, body_code=r["body_code"], subject=subject,
             indicator=r["indicator"], year=r["year"], previous_value=r["prev_score"], value=r["score"], previous_label=r["prev_band"],
             value_label=r["band"], firing=firing, severity=rule.grade_severity,
-            fingerprint=_key(r["prev_year"], r["prev_band"], r["band"]),
+            fingerprint=compose_key(r["prev_year"], r["prev_band"], r["band"]),
         )
         if firing:
             look, details = _look(
@@ -390,7 +339,7 @@ def factor_flipped(effects: pl.DataFrame, rule: FactorFlipped, dashboard: str | 
             continue
         firing = effect == "negative"
         row = _obs(
-            state_key=_key(name, r["body_code"], r["factor"], rule.analysis_rule), transition=True,
+            state_key=compose_key(name, r["body_code"], r["factor"], rule.analysis_rule), transition=True,
             observed=effect, rule=name, body_code=r["body_code"], factor=r["factor"], subject=r["factor"],
             year=r["year"], value_label=effect, firing=firing, severity=rule.severity, fingerprint=effect,
         )
@@ -428,7 +377,7 @@ def verdict_changed(verdicts: pl.DataFrame, rule: VerdictChanged, dashboard: str
             continue
         firing = verdict == "H1"
         row = _obs(
-            state_key=_key(name, r["body_code"], "verdict", rule.analysis_rule), transition=True,
+            state_key=compose_key(name, r["body_code"], "verdict", rule.analysis_rule), transition=True,
             observed=verdict, rule=name, body_code=r["body_code"], subject="verdict", year=r["year"],
             value_label=verdict, firing=firing, severity=rule.severity, fingerprint=verdict,
         )
@@ -448,61 +397,3 @@ def verdict_changed(verdicts: pl.DataFrame, rule: VerdictChanged, dashboard: str
             ), details=details)
         rows.append(row)
     return _frame(rows)
-
-
-# ---------------------------------------------------------------- decision
-
-
-def decide(observations: pl.DataFrame, state: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Which observations fire, and the state to remember.
-
-    Returns ``(fired, new_state)``: ``fired`` has the observation columns plus ``dedup_key``;
-    ``new_state`` has one row per observed ``state_key`` (to upsert; keys not observed this time
-    keep their old state). ``fingerprint`` in the state is that of the last alert sent.
-    """
-    obs = observations.unique("state_key", keep="last", maintain_order=True)
-    prev = state.select(
-        "state_key",
-        pl.col("observed").alias("prev_observed"),
-        pl.col("firing").alias("prev_firing"),
-        pl.col("fingerprint").alias("prev_fingerprint"),
-    )
-    j = obs.join(prev, on="state_key", how="left")
-    seen = pl.col("prev_firing").is_not_null()
-    changed = (pl.col("prev_fingerprint") != pl.col("fingerprint")).fill_null(True)
-    level = ~pl.col("transition") & (~seen | ~pl.col("prev_firing").fill_null(False) | changed)
-    transition = pl.col("transition") & seen & ~pl.col("prev_firing").fill_null(True)
-    j = j.with_columns(fires=(pl.col("firing") & (level | transition)).fill_null(False))
-    fired = j.filter(pl.col("fires")).with_columns(
-        previous_label=pl.when(pl.col("transition")).then(pl.col("prev_observed")).otherwise(pl.col("previous_label")),
-    )
-    # A level alert that already fired and fires again with other values (a corrected or revised input)
-    # is a correction of the earlier alert: it says so and carries its own idempotency key, so a receiver
-    # that de-duplicates on the key does not drop it as a repeat.
-    fired = fired.with_columns(
-        corrects=(~pl.col("transition") & pl.col("prev_firing").fill_null(False) & changed).fill_null(False)
-    )
-    # transition messages name the state they came from, known only now
-    messages = []
-    keys = []
-    for m, p, t, corrects, rule, body, subject, year, fp in fired.select(
-        "message", "previous_label", "transition", "corrects", "rule", "body_code", "subject", "year", "fingerprint"
-    ).iter_rows():
-        key = dedup_key(rule, body, subject, year)
-        m = m.replace("{previous}", p or "unknown") if t else m
-        if corrects:
-            m = f"Correction of an earlier alert ({key}): the values it was based on changed. {m}"
-            key = correction_key(key, fp)
-        messages.append(m)
-        keys.append(key)
-    fired = fired.with_columns(
-        message=pl.Series(messages, dtype=pl.String), dedup_key=pl.Series(keys, dtype=pl.String)
-    ).select(*OBSERVATION_SCHEMA, "dedup_key")
-    new_state = j.select(
-        "state_key",
-        "rule",
-        "observed",
-        "firing",
-        pl.when(pl.col("fires")).then(pl.col("fingerprint")).otherwise(pl.col("prev_fingerprint")).alias("fingerprint"),
-    )
-    return fired, new_state
