@@ -122,6 +122,35 @@ class Sensitivity(_Strict):
     base_years: Literal["all"] | list[int] = "all"
 
 
+class Uncertainty(_Strict):
+    """Probabilistic sensitivity analysis of the CER (docs/analysis.md, "Uncertainty"): the distributions
+    of the uncertain inputs, the number of draws and the seed. Absent from a configuration: not computed."""
+
+    #: Monte Carlo draws per body-year (more: steadier probabilities; 2,000 gives +-1.1 points at 50 %).
+    draws: int = Field(2000, ge=100, le=200_000)
+    #: The draws are a function of the seed (and body code, year): the same seed gives the same figures.
+    seed: int = Field(20210101, ge=0, lt=2**63)
+    #: SD of each published effectiveness score, percentage points (normal around the published value).
+    score_sd: float = Field(1.0, ge=0, le=20)
+    #: Payroll fund: uniform within +- this share of the published value (0: exact).
+    fund_share: float = Field(0.02, ge=0, lt=1)
+    #: Constant yearly inflation, uniform over [lo, hi] % (common to every body in a draw); null keeps the
+    #: configured inflation source exact.
+    inflation_pct: tuple[float, float] | None = (3.0, 7.5)
+    #: Willingness to pay per percentage point, mln USD: the acceptability curve's grid.
+    wtp: Range = Field(default_factory=lambda: Range(start=0, stop=25, step=0.5))
+
+    @model_validator(mode="after")
+    def _sane(self) -> Uncertainty:
+        if self.inflation_pct is not None:
+            lo, hi = self.inflation_pct
+            if not -50 <= lo <= hi <= 500:
+                raise ValueError(f"uncertainty.inflation_pct: need -50 <= lo <= hi <= 500, got [{lo}, {hi}]")
+        if self.wtp.start < 0:
+            raise ValueError("uncertainty.wtp: willingness to pay cannot be negative")
+        return self
+
+
 class AnalysisConfig(_Strict):
     """One named configuration, fully resolved (``extends`` already merged)."""
 
@@ -140,6 +169,7 @@ class AnalysisConfig(_Strict):
     verdict: Verdict = Field(default_factory=Verdict)
     grades: Grades = Field(default_factory=Grades)
     sensitivity: Sensitivity = Field(default_factory=Sensitivity)
+    uncertainty: Uncertainty | None = None
 
     def parameters(self) -> dict[str, Any]:
         """Everything that determines a run's results (recorded with the run)."""

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import json
 import uuid
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 
 import duckdb
 import polars as pl
 
+from pilotwatch.analysis import uncertainty as uncertainty_glue
 from pilotwatch.analysis.config import AnalysisConfig
 from transforms.analysis import cer as cer_t
 from transforms.analysis import effects as effects_t
@@ -48,6 +49,9 @@ class Results:
     robustness: pl.DataFrame
     grades: pl.DataFrame
     load_ids: list[int]
+    cer_uncertainty: pl.DataFrame = field(default_factory=pl.DataFrame)      # empty: no uncertainty section
+    ce_acceptability: pl.DataFrame = field(default_factory=pl.DataFrame)
+    verdict_probability: pl.DataFrame = field(default_factory=pl.DataFrame)
 
 
 #: Results frame -> warehouse table.
@@ -60,6 +64,7 @@ TABLES = {
     "verdicts": "core.analysis_verdicts",
     "robustness": "core.analysis_robustness",
     "grades": "core.analysis_grades",
+    **uncertainty_glue.TABLES,
 }
 
 
@@ -136,6 +141,7 @@ def compute(inputs: Inputs, cfg: AnalysisConfig) -> Results:
         robustness=verdicts_t.robustness(decisions, rule),
         grades=grades_t.grades(facts, cfg.grades.indicator, cfg.grades.bands.as_list()),
         load_ids=[int(i) for i in load_ids],
+        **uncertainty_glue.compute(cer, decisions, cfg),
     )
 
 
