@@ -7,12 +7,15 @@ run too) and times, in this process and interleaved in one loop:
 - ``analysis``: :func:`pilotwatch.analysis.compute` with the ``default`` configuration (every CER
   table, the sensitivity grid, six effect rules, verdicts, robustness, grades);
 - ``baseline``: the CER table alone as one DuckDB SQL statement over the same facts (the floor the
-  issue names).
+  issue names);
+- ``psa``: the probabilistic CER alone (issue 15: intervals, P(formula (2)), acceptability curve, EVPI
+  and verdict probability) at ``--draws`` draws per body-year (default 10,000; goal: seconds at 250
+  bodies), on the CER table and verdicts the analysis computed.
 
 CPU time (``time.process_time``: every thread of this process) is reported, min and median of
 ``--repeat``, with the per-body-year cost so linearity can be read off directly. Usage::
 
-    python -m benchmarks.analysis_scale [--bodies 25,100,250,1000] [--years 10] [--repeat 3]
+    python -m benchmarks.analysis_scale [--bodies 25,100,250,1000] [--years 10] [--repeat 3] [--draws 10000]
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ import duckdb
 import polars as pl
 
 from pilotwatch import analysis
+from pilotwatch.analysis import uncertainty as uncertainty_glue
 from pilotwatch.analysis.config import load_analysis_config
 
 INDICATORS_CSV = Path(__file__).resolve().parent.parent / "data" / "reference" / "indicators.csv"
@@ -115,19 +119,22 @@ def _cpu(fn: Callable[..., object], *args: object) -> float:
     return time.process_time() - t0
 
 
-def measure(sizes: list[int], n_years: int, repeat: int) -> list[dict[str, float]]:
+def measure(sizes: list[int], n_years: int, repeat: int, draws: int = 10_000) -> list[dict[str, float]]:
     cfg = load_analysis_config("default", None)
+    assert cfg.uncertainty is not None, "the default configuration has an uncertainty section"
+    psa_cfg = cfg.model_copy(update={"uncertainty": cfg.uncertainty.model_copy(update={"draws": draws})})
     out = []
     for n in sizes:
         inputs = synthetic_inputs(n, n_years)
         con = duckdb.connect()
         for name in ("facts", "bodies", "inflation"):
             con.register(name, getattr(inputs, name).to_arrow())
-        analysis.compute(inputs, cfg)  # warm: polars' thread pool, caches
-        times: dict[str, list[float]] = {"analysis": [], "baseline": []}
+        done = analysis.compute(inputs, cfg)  # warm: polars' thread pool, caches
+        times: dict[str, list[float]] = {"analysis": [], "baseline": [], "psa": []}
         for _ in range(repeat):  # interleaved, so drift hits both alike
             times["analysis"].append(_cpu(analysis.compute, inputs, cfg))
             times["baseline"].append(_cpu(lambda c: c.execute(BASELINE_SQL).fetchall(), con))
+            times["psa"].append(_cpu(uncertainty_glue.compute, done.cer, done.decisions, psa_cfg))
         con.close()
         cells = n * n_years
         row = {"bodies": n, "body_years": cells}
@@ -143,19 +150,24 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--bodies", default="25,100,250,1000", help="comma-separated numbers of pilot bodies")
     ap.add_argument("--years", type=int, default=10)
     ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--draws", type=int, default=10_000, help="draws per body-year for the psa column")
     args = ap.parse_args(argv)
     sizes = [int(s) for s in args.bodies.split(",")]
-    rows = measure(sizes, args.years, args.repeat)
+    rows = measure(sizes, args.years, args.repeat, args.draws)
     print(f"analysis compute, default configuration, {args.years} years, CPU seconds (min / median of {args.repeat}):")
-    print(f"  {'bodies':>6} {'analysis':>17} {'CER as SQL':>17} {'us/body-year':>13} {'ratio':>7}")
+    print(f"  {'bodies':>6} {'analysis':>17} {'CER as SQL':>17} {'us/body-year':>13} {'ratio':>7} "
+          f"{f'PSA, {args.draws:,} draws':>19}")
     for r in rows:
         print(f"  {r['bodies']:>6} {r['analysis_min']:7.3f} / {r['analysis_median']:7.3f} "
               f"{r['baseline_min']:7.3f} / {r['baseline_median']:7.3f} {r['us_per_body_year']:13.0f} "
-              f"{r['analysis_median'] / max(r['baseline_median'], 1e-9):7.1f}x")
+              f"{r['analysis_median'] / max(r['baseline_median'], 1e-9):7.1f}x "
+              f"{r['psa_min']:8.3f} / {r['psa_median']:7.3f}")
     at = {r["bodies"]: r for r in rows}
     if 250 in at:
         ok = at[250]["analysis_median"] <= 2.0
         print(f"  goal: <= 2 s CPU at 250 bodies: {at[250]['analysis_median']:.2f} s -> {'met' if ok else 'NOT met'}")
+        print(f"  PSA at 250 bodies, {args.draws:,} draws (goal: seconds, <= 10 s): {at[250]['psa_median']:.2f} s "
+              f"-> {'met' if at[250]['psa_median'] <= 10 else 'NOT met'}")
     if len(rows) > 1:
         first, last = rows[0], rows[-1]
         print(f"  linearity: cost per body-year at {last['bodies']} / at {first['bodies']} bodies = "

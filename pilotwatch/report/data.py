@@ -135,6 +135,8 @@ def _analysis(con: duckdb.DuckDBPyConnection, body: str, config: str) -> tuple[d
         "indicator_effects": [],
         "robustness": None,
         "grades": [],
+        "ceac": [],
+        "verdict_probability": None,
     }
     if has_relation(con, "mart.indicator_effects"):
         out["indicator_effects"] = rows(con, warehouse.sql("reports_indicator_effects"), [body, config, out["default_rule"]])
@@ -144,6 +146,10 @@ def _analysis(con: duckdb.DuckDBPyConnection, body: str, config: str) -> tuple[d
         out["robustness"] = rb[0] if rb else None
     if has_relation(con, "mart.grades"):
         out["grades"] = rows(con, warehouse.sql("reports_grades"), [body, config])
+    if has_relation(con, "mart.ce_acceptability"):  # issue 15: probabilistic CER (migration 060)
+        out["ceac"] = rows(con, warehouse.sql("reports_acceptability"), [body, config])
+        vp = rows(con, warehouse.sql("reports_verdict_probability"), [body, config])
+        out["verdict_probability"] = vp[0] if vp else None
     return out, ""
 
 

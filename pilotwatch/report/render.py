@@ -10,7 +10,7 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader
 from markupsafe import Markup
 
-from pilotwatch.report import svg
+from pilotwatch.report import svg, svg_ceac
 from pilotwatch.report.data import FACTOR_ORDER, PLAN, STAGES, BodyReport
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -99,7 +99,7 @@ def charts(r: BodyReport) -> dict[str, Any]:
         if i.peer_values:
             series.append(svg.Series(peer_label, i.peer_values, svg.PEER, dashed=True))
         indicator_charts.append(Markup(svg.line_chart(i.name, series, f"{i.factor} · {i.unit}")))  # wraps, never cut
-    out: dict[str, Any] = {"indicators": indicator_charts, "cer": None, "effects": None, "verdict": None,
+    out: dict[str, Any] = {"indicators": indicator_charts, "cer": None, "effects": None, "verdict": None, "ceac": None,
                            "survey": [Markup(svg.paired_bars(
                                f"{w['instrument']} {w['wave']}: share of top answers per factor",
                                [(SURVEY_FACTORS.get(s["factor"], s["factor"]), s["share"], s["all_share"])
@@ -116,7 +116,30 @@ def charts(r: BodyReport) -> dict[str, Any]:
         out["effects"] = Markup(svg.diverging_bars(
             f"Indicator effects under the {a['default_rule']} rule (direction-aware change)", bars, "points"))
         out["verdict"] = Markup(svg.verdict_grid("Verdict under each effect rule (H1: project insufficient)", a["rules"]))
+        out["ceac"] = Markup(svg_ceac.acceptability_chart(
+            "Acceptability curve: probability the pilot is cost-effective against standard mode",
+            [(str(year), pts) for year, pts in ceac_curves(a["ceac"]).items()]))
     return out
+
+
+def ceac_curves(ceac: list[dict[str, Any]]) -> dict[int, list[tuple[float, float]]]:
+    """mart.ce_acceptability rows of one body -> {year: [(wtp, probability), ...]}."""
+    curves: dict[int, list[tuple[float, float]]] = {}
+    for c in ceac:
+        curves.setdefault(c["year"], []).append((c["wtp"], c["probability"]))
+    return curves
+
+
+def _national_ceac(nat: dict[str, Any]) -> Markup:
+    """Each body's acceptability curve in its latest tested year, on one chart."""
+    curves = []
+    for r in nat["bodies"]:
+        by_year = ceac_curves((r.analysis or {}).get("ceac") or [])
+        if by_year:
+            year = max(by_year)
+            curves.append((f"{r.body['body_name']} {year}", by_year[year]))
+    return Markup(svg_ceac.acceptability_chart(
+        "Acceptability curves, latest tested year: probability each pilot is cost-effective", curves, width=760))
 
 
 def _table1(r: BodyReport) -> list[dict[str, Any]]:
@@ -171,7 +194,7 @@ def national_context(nat: dict[str, Any]) -> dict[str, Any]:
                      "robust": (a or {}).get("robustness")})
     heat = Markup(svg.heat_grid("Factor effects per pilot body (default rule)",
                                 [r.body["body_name"] for r in nat["bodies"]], factors, cells))
-    return {"rows": rows, "heat": heat, "config": nat["config"], "provenance": nat["generated_from"],
+    return {"rows": rows, "heat": heat, "ceac": _national_ceac(nat), "config": nat["config"], "provenance": nat["generated_from"],
             "generated": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")}
 
 
