@@ -3,23 +3,13 @@
 from __future__ import annotations
 
 import re
-import shutil
 from pathlib import Path
 
 import pytest
-from test_reports import _chromium, _self_contained, needs_chromium
+from test_reports import _chromium, _self_contained, needs_chromium, wh  # noqa: F401  (wh: the fixture)
 
 from pilotwatch.cli import main
 from pilotwatch.report.svg_ceac import acceptability_chart, crossing_50
-
-
-@pytest.fixture
-def wh(bundled_warehouse: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    db = tmp_path / "wh" / "pilotwatch.duckdb"
-    db.parent.mkdir()
-    shutil.copyfile(bundled_warehouse, db)
-    monkeypatch.setenv("PILOTWATCH_DB", str(db))
-    return db
 
 
 def test_the_50_percent_crossing_is_interpolated_and_absent_when_never_crossed() -> None:
@@ -35,7 +25,8 @@ def test_the_chart_plots_every_curve_and_says_so_when_there_is_none() -> None:
 
 
 @needs_chromium
-def test_body_and_national_reports_show_the_acceptability_curve(wh: Path, tmp_path: Path) -> None:
+@pytest.mark.usefixtures("wh")  # a copy of the bundled warehouse as PILOTWATCH_DB
+def test_body_and_national_reports_show_the_acceptability_curve(tmp_path: Path) -> None:
     out = tmp_path / "reports"
     assert main(["report", "--all", "--out", str(out)]) == 0
     for page in ("acsa", "index"):

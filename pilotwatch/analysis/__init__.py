@@ -1,7 +1,7 @@
 """Analysis domain: indicators, CER tables, factor effects, grades and verdicts for every body.
 
 ``steps.py`` reads the warehouse, computes (pure, with the transforms in ``transforms/analysis/``:
-``cer``, ``effects``, ``grades``, ``verdicts``, ``windows``) and stores a run; ``config.py`` loads the
+``cer``, ``effects``, ``grades``, ``verdicts``, ``windows``, ``uncertainty``) and stores a run; ``config.py`` loads the
 named configurations of ``data/analysis.yaml``; ``reproduce.py`` compares a computation with the
 thesis' printed Tables 19-21. The flow is ``flows/analysis.py``, the commands ``pilotwatch analyse``
 and ``pilotwatch reproduce``.
