@@ -16,7 +16,8 @@ run or in what order, so a chunk of bodies computed on another worker gives exac
 whole computation gives (tests/test_ops_scaleout.py), and a body's figures do not move when another
 body is added. The base year's draws are the same numbers in every tested year of a body (one
 published value, one error), so a body's years are coherent. No Python loop runs over bodies or
-draws: every step is a numpy operation over a draws x body-years matrix.
+draws: every step is a numpy operation over a body-years x draws matrix, taken in blocks of whole
+bodies (:data:`BLOCK_ROWS`) so memory stays a few MB whatever the number of bodies.
 
 Per tested body-year the results are the 2.5/50/97.5 % quantiles of CER in pilot and standard mode,
 ``p_formula2`` = P(CER(pilot) > CER(standard)), the cost-effectiveness acceptability curve (CEAC:
@@ -38,8 +39,6 @@ from scipy.special import ndtri
 QUANTILES = (0.025, 0.5, 0.975)
 #: Mixed into the seed for the inflation draws, so the rate never shares numbers with a body-year's errors.
 _INFLATION = 0x5DEECE66D
-
-_M64 = np.uint64(0xFFFFFFFFFFFFFFFF)
 
 
 @dataclass(frozen=True)
