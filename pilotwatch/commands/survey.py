@@ -32,6 +32,9 @@ def register(p: argparse.ArgumentParser) -> None:
     p.add_argument("--body", help="body code or name for exports without a body column")
     p.add_argument("--missing", choices=["listwise", "fiml"], default="listwise",
                    help="missing answers in the model: listwise deletion or full-information ML (never pairwise)")
+    p.add_argument("--estimator", choices=["ml", "dwls"], default="ml",
+                   help="model estimator: ml (default, answers as numbers) or dwls (ordinal: DWLS on polychoric "
+                        "correlations with thresholds, lavaan's estimator=\"DWLS\" with ordered items)")
     p.add_argument("--max-missing", type=float, default=0.2, metavar="SHARE",
                    help="quarantine a response missing at least this share of its answers")
     p.add_argument("--no-straightline", action="store_true", help="do not quarantine straight-lined responses")
@@ -45,6 +48,8 @@ def register(p: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from pilotwatch import survey
 
+    if args.estimator == "dwls" and args.missing != "listwise":
+        raise SystemExit("pilotwatch survey: --estimator dwls needs complete answers; use --missing listwise")
     if args.demo:
         if args.instrument != "model_test":
             raise SystemExit("pilotwatch survey: --demo exists for model_test only")
@@ -56,7 +61,7 @@ def run(args: argparse.Namespace) -> int:
             demo_export(load_instruments()).write_csv(path)
             doc = _analysis()(str(path.resolve()), "model_test", args.wave or WAVE, synthetic=True,
                               missing=args.missing, max_missing_share=args.max_missing,
-                              straightline=not args.no_straightline)
+                              straightline=not args.no_straightline, **_estimator(args))
     else:
         if not args.location:
             raise SystemExit("pilotwatch survey: PATH is required (or use --demo)")
@@ -64,9 +69,14 @@ def run(args: argparse.Namespace) -> int:
             raise SystemExit("pilotwatch survey: --wave is required for a real export (e.g. --wave 2020)")
         doc = _analysis()(args.location, args.instrument, args.wave, body=args.body, missing=args.missing,
                           max_missing_share=args.max_missing, straightline=not args.no_straightline,
-                          fmt=args.format)
+                          fmt=args.format, **_estimator(args))
     sys.stdout.write((survey.dumps(doc) if args.json else survey.as_text(doc)) + "\n")
     return 0
+
+
+def _estimator(args: argparse.Namespace) -> dict[str, str]:
+    """Pass ``estimator`` only when it is not the default, so an ML run calls exactly what it did."""
+    return {"estimator": args.estimator} if args.estimator != "ml" else {}
 
 
 def _analysis() -> Callable[..., dict[str, object]]:

@@ -152,11 +152,17 @@ def fit(
     ftol: float = DEFAULT_FTOL,
     threads: int | None = None,
     start: dict[str, float] | None = None,
+    estimator: str = "ml",
 ) -> ModelResult:
     """Fit the CFA or the structural model to ``data`` (one column per item, values 1..5 or NaN).
 
     ``start``: estimates of an earlier fit by parameter name (``ModelResult.values``), used as
-    starting values where the names match (the CFA's measurement part starts the structural model)."""
+    starting values where the names match (the CFA's measurement part starts the structural model).
+    ``estimator``: ``ml`` (default) or ``dwls``, the ordinal option (``pilotwatch.survey.ordinal``)."""
+    if estimator not in ("ml", "dwls"):
+        raise ValueError(f"estimator must be 'ml' or 'dwls', got {estimator!r}")
+    if estimator == "dwls" and missing != "listwise":
+        raise ValueError("--estimator dwls needs complete answers: use --missing listwise (FIML is ML only)")
     desc = spec.cfa() if kind == "cfa" else spec.sem()
     observed = _observed(spec, kind)
     frame = data[observed].apply(pd.to_numeric, errors="coerce").astype(float)
@@ -182,6 +188,10 @@ def fit(
         warnings.simplefilter("ignore")
         if missing == "fiml":
             return _fit_fiml(frame, spec, kind, desc, ftol, res)
+        if estimator == "dwls":
+            from pilotwatch.survey import ordinal
+
+            return ordinal.fit(frame, spec, kind, res, start, ftol)
         return _fit_ml(frame, spec, kind, ftol, res, start)
 
 

@@ -14,6 +14,7 @@ import polars as pl
 
 from pilotwatch.survey import model as survey_model
 from pilotwatch.survey.demo import BANNER
+from pilotwatch.survey.ordinal import CAVEAT as ORDINAL_CAVEAT
 from transforms.survey.fit import ACCEPTABLE
 
 if TYPE_CHECKING:
@@ -38,23 +39,29 @@ def records(df: pd.DataFrame | pl.DataFrame) -> list[dict[str, object]]:
 def result_frames(an: Analysis) -> dict[str, pl.DataFrame]:
     fit_rows = [{"model": m, "measure": k, "value": clean(v), "acceptable": ACCEPTABLE.get(k),
                  "n_used": an.fit_meta[m]["n_used"], "missing_method": an.fit_meta[m]["missing"],
-                 "converged": an.fit_meta[m]["converged"]}
+                 "converged": an.fit_meta[m]["converged"], "estimator": estimator(an)}
                 for m, f in an.fit.items() for k, v in f.items()]
     fit_schema = {"model": pl.String, "measure": pl.String, "value": pl.Float64, "acceptable": pl.String,
-                  "n_used": pl.Int64, "missing_method": pl.String, "converged": pl.Boolean}
+                  "n_used": pl.Int64, "missing_method": pl.String, "converged": pl.Boolean, "estimator": pl.String}
     est_schema = {"model": pl.String, "lhs": pl.String, "op": pl.String, "rhs": pl.String, "kind": pl.String,
                   "estimate": pl.Float64, "se": pl.Float64, "z": pl.Float64, "p": pl.Float64,
-                  "std_estimate": pl.Float64}
+                  "std_estimate": pl.Float64, "estimator": pl.String}
     ver_schema = {"hypothesis": pl.String, "factor": pl.String, "statement": pl.String, "effect": pl.String,
                   "estimate": pl.Float64, "std_estimate": pl.Float64, "p": pl.Float64, "verdict": pl.String,
                   "rule": pl.String}
     return {
         "core.survey_reliability": an.reliability,
         "core.survey_fit": pl.DataFrame(fit_rows, schema=fit_schema),
-        "core.survey_estimates": pl.DataFrame(records(an.estimates), schema=est_schema),
+        "core.survey_estimates": pl.DataFrame([r | {"estimator": estimator(an)} for r in records(an.estimates)],
+                                              schema=est_schema),
         "core.survey_verdicts": pl.DataFrame(records(an.verdicts), schema=ver_schema),
         "core.survey_distributions": an.distributions,
     }
+
+
+def estimator(an: Analysis) -> str | None:
+    """The model's estimator (``ml`` or ``dwls``); None for instruments without a model."""
+    return next((str(m.get("estimator", "ml")) for m in an.fit_meta.values()), None)
 
 
 def as_json(an: Analysis, prep: Prepared, export: Export, options: Options) -> dict[str, object]:
@@ -75,7 +82,8 @@ def as_json(an: Analysis, prep: Prepared, export: Export, options: Options) -> d
         "verdict_rules": {"H1-H4": survey_model.RULE_H1_H4, "H5": survey_model.RULE_H5},
         "distributions": records(an.distributions),
         "warnings": an.warnings,
-    }
+        "estimator": estimator(an),
+    } | ({"estimator_note": ORDINAL_CAVEAT} if estimator(an) == "dwls" else {})
 
 
 def _fmt(v: object, nd: int = 3) -> str:
@@ -107,6 +115,8 @@ def as_text(doc: dict[str, object]) -> str:
         else:
             out.append(f"       {a['item']:<6} item-total r {_fmt(a['item_total_r'])}  alpha if deleted "
                        f"{_fmt(a['alpha_if_deleted'])}")
+    if doc.get("estimator_note"):
+        out.append(f"\nEstimator: {doc['estimator']}. {doc['estimator_note']}")
     for m, f in doc["fit"].items():  # type: ignore[union-attr]
         out.append(f"\nFit: {m.upper()} (N={f['n_used']}, converged={f['converged']}; Table 12)")
         out.append("  " + "  ".join(f"{k}={_fmt(f.get(k))}" for k in

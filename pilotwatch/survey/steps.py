@@ -62,6 +62,7 @@ class Options:
     threads: int | None = None
     fmt: str | None = None
     synthetic: bool = False
+    estimator: str = "ml"  # ml | dwls (ordinal: pilotwatch.survey.ordinal)
 
 
 # -- reading ----------------------------------------------------------------------------------
@@ -201,9 +202,11 @@ def analyse(prep: Prepared, instrument: str, spec: Instruments, options: Options
         result = None
         for kind in ("cfa", "sem"):  # the CFA's estimates start the structural model (warm start)
             result = survey_model.fit(data, mspec, kind, missing=options.missing, ftol=options.ftol,
-                                      threads=options.threads, start=result.values if result else None)
+                                      threads=options.threads, start=result.values if result else None,
+                                      estimator=options.estimator)
             an.fit[kind] = result.fit
-            an.fit_meta[kind] = {"n_used": result.n_used, "missing": result.missing, "converged": result.converged}
+            an.fit_meta[kind] = {"n_used": result.n_used, "missing": result.missing, "converged": result.converged,
+                                 "estimator": options.estimator}
             an.warnings += [w for w in result.warnings if w not in an.warnings]
             e = result.estimates.assign(model=kind)
             est_frames.append(e)
@@ -241,6 +244,7 @@ def run(
     straightline: bool = True,
     fmt: str | None = None,
     synthetic: bool = False,
+    estimator: str = "ml",
     read: Callable[[str, str | None], Export] = read_export,
     analyse_step: Callable[[Prepared, str, Options], Analysis] = analyse_with_bundled_spec,
 ) -> dict[str, object]:
@@ -250,7 +254,8 @@ def run(
     spec = load_instruments()
     spec.get(instrument)  # unknown instrument: fail before reading anything
     options = Options(wave=wave, body=body, missing=missing,  # type: ignore[arg-type]
-                      rules=ScreeningRules(max_missing_share, straightline), fmt=fmt, synthetic=synthetic)
+                      rules=ScreeningRules(max_missing_share, straightline), fmt=fmt, synthetic=synthetic,
+                      estimator=estimator)
     started = utc_now()
     export = read(path_or_url, fmt)
     if synthetic:  # the generated file is temporary; name the generator instead
