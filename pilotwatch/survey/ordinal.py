@@ -36,8 +36,8 @@ CAVEAT = (
     "not estimated. chisq is DWLS's standard (unscaled) statistic, (N - 1) times the weighted discrepancy "
     "- not a likelihood-ratio test - so chisq, CFI, TLI and RMSEA are NOT comparable with the ML values "
     "(DWLS indices are typically more optimistic) and no scaled/robust (WLSMV) version is reported; "
-    "GFI, AGFI, AIC, BIC and log-likelihoods are not defined. Standard errors are lavaan's DWLS "
-    "\"standard\" ones. Complete answers only (listwise)."
+    "GFI, AGFI, AIC, BIC and log-likelihoods are not defined. Standard errors are DWLS's \"standard\" "
+    "ones, not robust. Complete answers only (listwise)."
 )
 
 

@@ -85,14 +85,16 @@ class _Delta:
         full[self.derived] = psi
         return full, sem.implied(self.model, full), mm
 
-    def sigma_and_jacobian(self, xs: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, tuple]:
+    def sigma_and_jacobian(self, xs: np.ndarray, *, derived_fixed: bool = False
+                           ) -> tuple[np.ndarray, np.ndarray, np.ndarray, tuple]:
+        """``derived_fixed``: leave out ``d psi / d theta`` (lavaan 0.6-14's Jacobian; see ``standard_cov``)."""
         full, imp, mm = self.expand(xs)
         sigma, m, w, _ = imp
         jac = sem.jacobian(self.model, m, w)
         js, jd = jac[self.struct], jac[self.derived]
         diag_s = js[:, self.derived_var, self.derived_var]  # (qs, nd)
         dpsi = -np.linalg.solve(mm, diag_s.T)  # (nd, qs)
-        total = js + np.einsum("kq,kab->qab", dpsi, jd)
+        total = js if derived_fixed else js + np.einsum("kq,kab->qab", dpsi, jd)
         return full, sigma[self.rows, self.cols], total[:, self.rows, self.cols].T, imp
 
 
@@ -155,6 +157,18 @@ def fit_dwls(model: sem.RamModel, pc: Polychoric, *, warm: dict[str, float] | No
     names = [model.free()[k].name for k in d.struct]
     return DwlsFit(names, x, ml_like, f, converged, it, message, cov, robust,
                    indices(pc, f, len(names)))
+
+
+def standard_cov(model: sem.RamModel, pc: Polychoric, x: np.ndarray, *, derived_fixed: bool = False) -> np.ndarray:
+    """``(Delta' W Delta)^-1 / (N - 1)`` at ``x``. ``derived_fixed=True`` reproduces lavaan 0.6-14, whose
+    Jacobian treats the derived residual variances as constants: identical for every parameter
+    unless an ordinal item is itself a predictor (the mediator CC), where lavaan's SEs of the paths
+    into the outcome differ (by up to 7 % in the tests); pilotwatch uses the exact Jacobian, checked
+    against finite differences."""
+    d = _Delta(model)
+    _, _, jac, _ = d.sigma_and_jacobian(x, derived_fixed=derived_fixed)
+    w = pc.weights()[pc.n_thresholds:]
+    return np.linalg.inv(jac.T @ (w[:, None] * jac)) / (pc.n - 1)
 
 
 def indices(pc: Polychoric, fmin: float, npar: int) -> dict[str, float | None]:
