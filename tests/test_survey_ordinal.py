@@ -22,8 +22,7 @@ import pytest
 
 from pilotwatch.survey.demo import simulate, to_likert
 from pilotwatch.survey.items import load_instruments
-from pilotwatch.survey.model import ModelSpec, fit
-from pilotwatch.survey.model import ram_model
+from pilotwatch.survey.model import ModelSpec, fit, ram_model
 from transforms.survey.dwls import _Delta, standard_cov
 from transforms.survey.polychoric import OrdinalDataError, pbinorm, pnorm, polychoric
 
@@ -226,7 +225,7 @@ def test_empty_category_is_named_and_missing_answers_are_refused():
     assert any("item R2 has only the answers [2, 3, 4, 5]" in w for w in res.warnings)
     assert len(res.estimates[(res.estimates["op"] == "|") & (res.estimates["lhs"] == "R2")]) == 3
     with pytest.raises(OrdinalDataError, match=r"missing in \['L1'\]"):
-        x = d.to_numpy(float)
+        x = d.to_numpy(float, copy=True)
         x[3, 0] = np.nan
         polychoric(x, list(d.columns))
     with pytest.raises(ValueError, match="--missing listwise"):
