@@ -204,11 +204,10 @@ def polychoric(data: np.ndarray, items: list[str], *, tol: float = 1e-10) -> Pol
         cell, d = _cells(taus[i], taus[j], rho)
         sc_cor[:, q] = (d / cell)[ci, cj]
         dti, dtj = _dcell_dtau(taus[i], taus[j], rho)
-        # bivariate scores w.r.t. each item's thresholds, per cell -> per respondent
-        bi = dti / cell[None]
-        bj = dtj / cell[None]
-        a21[q, th_off[i]:th_off[i + 1]] = (sc_cor[:, q][:, None] * bi[:, ci, cj].T).sum(axis=0)
-        a21[q, th_off[j]:th_off[j + 1]] = (sc_cor[:, q][:, None] * bj[:, ci, cj].T).sum(axis=0)
+        # sum over respondents of s_rho * (bivariate score w.r.t. a threshold), summed by cell
+        weight = tab * d / cell / cell
+        a21[q, th_off[i]:th_off[i + 1]] = (dti * weight[None]).sum(axis=(1, 2))
+        a21[q, th_off[j]:th_off[j + 1]] = (dtj * weight[None]).sum(axis=(1, 2))
     sc = np.hstack([*sc_th, sc_cor])
     b = sc.T @ sc
     a = np.zeros_like(b)
