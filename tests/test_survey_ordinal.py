@@ -39,7 +39,12 @@ one <- function(fit) list(
 fc <- cfa(paste(cfa_m, collapse = "\n"), data = d, ordered = TRUE, estimator = "DWLS")
 fs <- sem(paste(sem_m, collapse = "\n"), data = d, ordered = TRUE, estimator = "DWLS")
 g <- lavInspect(fs, "gamma")
-res <- list(th = as.list(lavInspect(fs, "sampstat")$th), cor = lavInspect(fs, "sampstat")$cov,
+scaled <- c("chisq.scaled", "pvalue.scaled", "chisq.scaling.factor", "baseline.chisq.scaled", "cfi.scaled",
+            "tli.scaled", "rmsea.scaled")
+wl <- function(fit) list(pe = parameterEstimates(fit), fm = as.list(unclass(fitMeasures(fit, scaled))))
+wc <- cfa(paste(cfa_m, collapse = "\n"), data = d, ordered = TRUE, estimator = "WLSMV")
+ws <- sem(paste(sem_m, collapse = "\n"), data = d, ordered = TRUE, estimator = "WLSMV")
+res <- list(wlsmv_cfa = wl(wc), wlsmv_sem = wl(ws), th = as.list(lavInspect(fs, "sampstat")$th), cor = lavInspect(fs, "sampstat")$cov,
             cor_names = colnames(lavInspect(fs, "sampstat")$cov), gamma_diag = as.list(diag(g)),
             cfa = one(fc), sem = one(fs), version = as.character(packageVersion("lavaan")))
 writeLines(toJSON(res, digits = NA, auto_unbox = TRUE), out)
@@ -181,6 +186,35 @@ def test_sem_matches_lavaan_and_the_documented_differences(lavaan, ours):
     for item in ("ICS1", "ICS2"):
         lam = est[("ICS", "=~", item)]
         assert est[(item, "~~", item)] == pytest.approx(pe[(item, "~~", item)] - lam**2 * b**2 * psi_cc, abs=1e-5)
+
+
+SCALED = {"chisq.scaled": "chisq_scaled", "pvalue.scaled": "pvalue_scaled", "chisq.scaling.factor": "scaling_factor",
+          "baseline.chisq.scaled": "baseline_chisq_scaled", "cfi.scaled": "cfi_scaled", "tli.scaled": "tli_scaled",
+          "rmsea.scaled": "rmsea_scaled"}
+
+
+@pytest.mark.parametrize("kind", ["cfa", "sem"])
+def test_wlsmv_robust_ses_and_scaled_test_match_lavaan(lavaan, ours, kind):
+    """lavaan's estimator = "WLSMV": the DWLS estimates, robust SEs (se = "robust.sem") and the
+    scaled-and-shifted test with the indices built on it."""
+    d = ours["data"]
+    res = fit(d, SPEC, kind, estimator="wlsmv", start=ours["cfa"].values if kind == "sem" else None)
+    ref = lavaan[f"wlsmv_{kind}"]
+    assert res.converged
+    for k, mine in SCALED.items():
+        assert res.fit[mine] == pytest.approx(ref["fm"][k], rel=1e-6, abs=1e-7), k
+    assert res.fit["chisq"] == pytest.approx(ours[kind].fit["chisq"], rel=1e-9)  # same estimator, same statistic
+    pe = pd.DataFrame(ref["pe"]).set_index(["lhs", "op", "rhs"])
+    worst = 0.0
+    for r in res.estimates.to_dict("records"):
+        key = (r["lhs"], r["op"], r["rhs"])
+        if r["kind"] in ("loading", "covariance") and math.isfinite(r["se"]):
+            worst = max(worst, abs(r["se"] - pe.loc[key, "se"]))
+        if kind == "cfa" and r["kind"] == "variance" and r["lhs"] not in d.columns:
+            worst = max(worst, abs(r["se"] - pe.loc[key, "se"]))
+    assert worst < 1e-5, worst
+    dwls_se = ours[kind].estimates["se"].to_numpy()
+    assert not np.allclose(res.estimates["se"].to_numpy(), dwls_se, equal_nan=True)  # robust, not standard
 
 
 def test_jacobian_matches_finite_differences(ours):

@@ -32,9 +32,10 @@ def register(p: argparse.ArgumentParser) -> None:
     p.add_argument("--body", help="body code or name for exports without a body column")
     p.add_argument("--missing", choices=["listwise", "fiml"], default="listwise",
                    help="missing answers in the model: listwise deletion or full-information ML (never pairwise)")
-    p.add_argument("--estimator", choices=["ml", "dwls"], default="ml",
-                   help="model estimator: ml (default, answers as numbers) or dwls (ordinal: DWLS on polychoric "
-                        "correlations with thresholds, lavaan's estimator=\"DWLS\" with ordered items)")
+    p.add_argument("--estimator", choices=["ml", "dwls", "wlsmv"], default="ml",
+                   help="model estimator: ml (default, answers as numbers), dwls (ordinal: DWLS on polychoric "
+                        "correlations with thresholds, lavaan's estimator=\"DWLS\" with ordered items) or wlsmv "
+                        "(the same estimates with robust SEs and the mean-and-variance adjusted test)")
     p.add_argument("--max-missing", type=float, default=0.2, metavar="SHARE",
                    help="quarantine a response missing at least this share of its answers")
     p.add_argument("--no-straightline", action="store_true", help="do not quarantine straight-lined responses")
@@ -48,8 +49,9 @@ def register(p: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from pilotwatch import survey
 
-    if args.estimator == "dwls" and args.missing != "listwise":
-        raise SystemExit("pilotwatch survey: --estimator dwls needs complete answers; use --missing listwise")
+    if args.estimator != "ml" and args.missing != "listwise":
+        raise SystemExit(f"pilotwatch survey: --estimator {args.estimator} needs complete answers; "
+                         "use --missing listwise")
     if args.demo:
         if args.instrument != "model_test":
             raise SystemExit("pilotwatch survey: --demo exists for model_test only")

@@ -158,11 +158,11 @@ def fit(
 
     ``start``: estimates of an earlier fit by parameter name (``ModelResult.values``), used as
     starting values where the names match (the CFA's measurement part starts the structural model).
-    ``estimator``: ``ml`` (default) or ``dwls``, the ordinal option (``pilotwatch.survey.ordinal``)."""
-    if estimator not in ("ml", "dwls"):
-        raise ValueError(f"estimator must be 'ml' or 'dwls', got {estimator!r}")
-    if estimator == "dwls" and missing != "listwise":
-        raise ValueError("--estimator dwls needs complete answers: use --missing listwise (FIML is ML only)")
+    ``estimator``: ``ml`` (default), or the ordinal ``dwls``/``wlsmv`` (``pilotwatch.survey.ordinal``)."""
+    if estimator not in ("ml", "dwls", "wlsmv"):
+        raise ValueError(f"estimator must be 'ml', 'dwls' or 'wlsmv', got {estimator!r}")
+    if estimator != "ml" and missing != "listwise":
+        raise ValueError(f"--estimator {estimator} needs complete answers: use --missing listwise (FIML is ML only)")
     desc = spec.cfa() if kind == "cfa" else spec.sem()
     observed = _observed(spec, kind)
     frame = data[observed].apply(pd.to_numeric, errors="coerce").astype(float)
@@ -188,10 +188,10 @@ def fit(
         warnings.simplefilter("ignore")
         if missing == "fiml":
             return _fit_fiml(frame, spec, kind, desc, ftol, res)
-        if estimator == "dwls":
+        if estimator != "ml":
             from pilotwatch.survey import ordinal
 
-            return ordinal.fit(frame, spec, kind, res, start, ftol)
+            return ordinal.fit(frame, spec, kind, res, start, ftol, estimator=estimator)
         return _fit_ml(frame, spec, kind, ftol, res, start)
 
 

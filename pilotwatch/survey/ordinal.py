@@ -24,8 +24,11 @@ from transforms.survey import sem as survey_sem
 from transforms.survey.dwls import fit_dwls
 from transforms.survey.polychoric import OrdinalDataError, polychoric
 
-Estimator = Literal["ml", "dwls"]
-ESTIMATORS = ("ml", "dwls")
+Estimator = Literal["ml", "dwls", "wlsmv"]
+ESTIMATORS = ("ml", "dwls", "wlsmv")
+#: What ``wlsmv`` reports beyond ``dwls`` (lavaan's estimator = "WLSMV": test = "scaled.shifted").
+SCALED = ("chisq_scaled", "pvalue_scaled", "scaling_factor", "shift", "baseline_chisq_scaled", "cfi_scaled",
+          "tli_scaled", "rmsea_scaled")
 
 #: Printed with every DWLS result (text report and JSON ``estimator_note``).
 CAVEAT = (
@@ -39,11 +42,19 @@ CAVEAT = (
     "GFI, AGFI, AIC, BIC and log-likelihoods are not defined. Standard errors are DWLS's \"standard\" "
     "ones, not robust. Complete answers only (listwise)."
 )
+#: Printed instead with ``--estimator wlsmv``.
+CAVEAT_WLSMV = CAVEAT.replace(
+    " and no scaled/robust (WLSMV) version is reported;", ";").replace(
+    "Standard errors are DWLS's \"standard\" ones, not robust.",
+    "WLSMV (lavaan's estimator = \"WLSMV\"): the same estimates, robust (sandwich) standard errors, and "
+    "a mean-and-variance adjusted (scaled and shifted) chisq_scaled with cfi_scaled, tli_scaled, "
+    "rmsea_scaled beside the standard ones; read the scaled ones.")
 
 
 def fit(frame: pd.DataFrame, spec: survey_model.ModelSpec, kind: str, res: survey_model.ModelResult,
-        start: dict[str, float] | None, ftol: float) -> survey_model.ModelResult:
-    """DWLS fit of the CFA or structural model to ``frame`` (complete answers; checked by the caller)."""
+        start: dict[str, float] | None, ftol: float, *, estimator: str = "dwls") -> survey_model.ModelResult:
+    """DWLS fit of the CFA or structural model to ``frame`` (complete answers; checked by the caller).
+    ``wlsmv``: the same estimates with robust standard errors and the scaled-and-shifted test."""
     model = survey_model.ram_model(spec, kind)
     try:
         pc = polychoric(frame[model.observed].to_numpy(float), model.observed)
@@ -59,13 +70,15 @@ def fit(frame: pd.DataFrame, spec: survey_model.ModelSpec, kind: str, res: surve
     except (np.linalg.LinAlgError, ValueError) as exc:
         res.warnings.append(f"{kind}: the ordinal model could not be fitted ({type(exc).__name__}: {exc})")
         return res
-    res.converged, res.iterations, res.fit = r.converged, r.iterations, r.fit
+    res.converged, res.iterations = r.converged, r.iterations
+    res.fit = r.fit if estimator == "wlsmv" else {k: v for k, v in r.fit.items() if k not in SCALED}
+    cov = r.robust_cov if estimator == "wlsmv" else r.cov
     if not r.converged:
         res.warnings.append(f"{kind}: the optimizer did not converge ({r.message}); estimates are not trustworthy")
     survey_model._warn_sample_size(res, kind, len(r.names))  # noqa: SLF001 - same rule as ML (thresholds aside)
     res.values = dict(zip(r.names, (float(v) for v in r.x), strict=True))
-    se = np.sqrt(np.clip(np.diag(r.cov), 0, None)) if r.cov is not None else np.full(len(r.names), np.nan)
-    if r.cov is None:
+    se = np.sqrt(np.clip(np.diag(cov), 0, None)) if cov is not None else np.full(len(r.names), np.nan)
+    if cov is None:
         res.warnings.append(f"{kind}: the weighted information matrix is singular; no standard errors")
     ses = dict(zip(r.names, se, strict=True))
     std = survey_sem.standardized(model, r.full)
@@ -87,6 +100,6 @@ def fit(frame: pd.DataFrame, spec: survey_model.ModelSpec, kind: str, res: surve
         rows.append({"lhs": item, "op": "|", "rhs": t, "kind": "threshold", "estimate": float(tau), "se": se_t,
                      "z": tau / se_t, "p": survey_model._p(tau / se_t), "std_estimate": float(tau)})  # noqa: SLF001
     res.estimates = pd.DataFrame(rows, columns=survey_model.EST_COLUMNS)
-    if kind == "sem" and r.cov is not None:
-        res.effects = survey_model._effects(spec, r.names, r.x, r.cov, res.estimates)  # noqa: SLF001
+    if kind == "sem" and cov is not None:
+        res.effects = survey_model._effects(spec, r.names, r.x, cov, res.estimates)  # noqa: SLF001
     return res

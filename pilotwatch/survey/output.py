@@ -15,13 +15,16 @@ import polars as pl
 from pilotwatch.survey import model as survey_model
 from pilotwatch.survey.demo import BANNER
 from pilotwatch.survey.ordinal import CAVEAT as ORDINAL_CAVEAT
+from pilotwatch.survey.ordinal import CAVEAT_WLSMV
+from pilotwatch.survey.ordinal import SCALED as ORDINAL_SCALED
 from transforms.survey.fit import ACCEPTABLE
 
 if TYPE_CHECKING:
     from pilotwatch.survey.steps import Analysis, Export, Options, Prepared
 
 FIT_ORDER = ["chisq", "df", "pvalue", "cmin_df", "gfi", "agfi", "cfi", "tli", "ifi", "nfi", "rmsea",
-             "aic", "bic", "logl", "unrestricted_logl", "baseline_chisq", "baseline_df", "npar", "ntotal"]
+             "aic", "bic", "logl", "unrestricted_logl", "baseline_chisq", "baseline_df", "npar", "ntotal",
+             *ORDINAL_SCALED]
 
 def clean(v: object) -> object:
     if isinstance(v, float | np.floating) and not math.isfinite(float(v)):
@@ -83,7 +86,8 @@ def as_json(an: Analysis, prep: Prepared, export: Export, options: Options) -> d
         "distributions": records(an.distributions),
         "warnings": an.warnings,
         "estimator": estimator(an),
-    } | ({"estimator_note": ORDINAL_CAVEAT} if estimator(an) == "dwls" else {})
+    } | ({"estimator_note": {"dwls": ORDINAL_CAVEAT, "wlsmv": CAVEAT_WLSMV}[estimator(an)]}  # type: ignore[index]
+         if estimator(an) in ("dwls", "wlsmv") else {})
 
 
 def _fmt(v: object, nd: int = 3) -> str:
@@ -122,6 +126,8 @@ def as_text(doc: dict[str, object]) -> str:
         out.append("  " + "  ".join(f"{k}={_fmt(f.get(k))}" for k in
                                     ("chisq", "df", "pvalue", "cmin_df", "gfi", "agfi", "cfi", "tli", "rmsea")))
         out.append("  " + "  ".join(f"{k}={_fmt(f.get(k), 2)}" for k in ("aic", "bic", "logl")))
+        if "chisq_scaled" in f:
+            out.append("  " + "  ".join(f"{k}={_fmt(f.get(k))}" for k in ORDINAL_SCALED))
     est = [e for e in doc["estimates"] if e["model"] == "sem"]  # type: ignore[union-attr]
     if est:
         out.append("\nStructural model estimates (Table K.2 format: estimate, S.E., C.R., P, standardized)")

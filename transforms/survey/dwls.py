@@ -30,6 +30,7 @@ GFI/AGFI, log-likelihoods, AIC and BIC are likelihood-based and not defined here
 
 from __future__ import annotations
 
+import contextlib
 import math
 from dataclasses import dataclass
 
@@ -155,8 +156,40 @@ def fit_dwls(model: sem.RamModel, pc: Polychoric, *, warm: dict[str, float] | No
         pass
     ml_like = sem.MlFit(full, imp[0], f, converged, it, message, None, imp[3])
     names = [model.free()[k].name for k in d.struct]
-    return DwlsFit(names, x, ml_like, f, converged, it, message, cov, robust,
-                   indices(pc, f, len(names)))
+    out = indices(pc, f, len(names))
+    with contextlib.suppress(np.linalg.LinAlgError):  # no scaled test, the standard one stands
+        out |= scaled_shifted(pc, jac, out)
+    return DwlsFit(names, x, ml_like, f, converged, it, message, cov, robust, out)
+
+
+def _shift(u: np.ndarray, gamma: np.ndarray, stat: float, df: float) -> tuple[float, float, float]:
+    """Mean-and-variance adjustment (Asparouhov & Muthen 2010): ``a = sqrt(df / tr((U Gamma)^2))``,
+    ``b = df - a tr(U Gamma)``; the adjusted statistic ``a T + b`` is referred to chi-square(df)."""
+    ug = u @ gamma
+    a = math.sqrt(df / float(np.trace(ug @ ug)))
+    b = df - a * float(np.trace(ug))
+    return a * stat + b, a, b
+
+
+def scaled_shifted(pc: Polychoric, jac: np.ndarray, std: dict[str, float | None]) -> dict[str, float | None]:
+    """lavaan's WLSMV test (``test = "scaled.shifted"``) and the indices built on it (``cfi.scaled``,
+    ``tli.scaled``, ``rmsea.scaled``, with N - 1). ``U = W - W Delta (Delta' W Delta)^-1 Delta' W`` on the
+    correlations (the thresholds are saturated and drop out); the baseline (no parameters) has
+    ``U = W``. The estimates are the DWLS ones: WLSMV differs from DWLS only in the test and in the
+    (robust) standard errors."""
+    nth = pc.n_thresholds
+    w = np.diag(pc.weights()[nth:])
+    g = pc.gamma[nth:, nth:]
+    df, df_b = float(std["df"] or 0), float(std["baseline_df"] or 0)
+    if df <= 0:
+        return {}
+    u = w - w @ jac @ np.linalg.inv(jac.T @ w @ jac) @ jac.T @ w
+    t, a, b = _shift(u, g, float(std["chisq"] or 0.0), df)
+    t_b, _, _ = _shift(w, g, float(std["baseline_chisq"] or 0.0), df_b)
+    sc = _indices(t, int(df), t_b, int(df_b), pc.n - 1)
+    return {"chisq_scaled": t, "pvalue_scaled": sc["pvalue"], "scaling_factor": 1 / a, "shift": b,
+            "baseline_chisq_scaled": t_b, "cfi_scaled": sc["cfi"], "tli_scaled": sc["tli"],
+            "rmsea_scaled": sc["rmsea"]}
 
 
 def standard_cov(model: sem.RamModel, pc: Polychoric, x: np.ndarray, *, derived_fixed: bool = False) -> np.ndarray:

@@ -1,6 +1,7 @@
 -- 064: the estimator of each survey model fit (issue 15 item 6): ml (maximum likelihood on the
--- covariances of the answers, the default) or dwls (ordinal: diagonally weighted least squares on
--- polychoric correlations with thresholds, lavaan's estimator = "DWLS" with ordered items).
+-- covariances of the answers, the default), dwls (ordinal: diagonally weighted least squares on
+-- polychoric correlations with thresholds, lavaan's estimator = "DWLS" with ordered items) or wlsmv
+-- (the same estimates, robust SEs and the scaled-and-shifted test, lavaan's "WLSMV").
 -- Rows written before this migration have estimator NULL: they were all ML.
 ALTER TABLE core.survey_fit ADD COLUMN estimator VARCHAR;
 ALTER TABLE core.survey_estimates ADD COLUMN estimator VARCHAR;
@@ -9,22 +10,22 @@ CREATE OR REPLACE VIEW mart.survey_fit AS
 SELECT f.instrument, f.wave, s.synthetic, f.model, f.measure, f.value, f.acceptable, f.n_used, f.missing_method,
        f.converged, f.load_id, f.estimator
 FROM core.survey_fit f JOIN core.survey_runs s USING (instrument, wave);
-COMMENT ON VIEW mart.survey_fit IS 'Fit indices of the CFA and the structural model (thesis Table 12): chisq, df, pvalue, gfi, agfi, cfi, tli, ifi, nfi, rmsea, cmin_df, aic, bic, logl; computed by pilotwatch the way lavaan does (see docs/surveys.md), not taken from semopy. acceptable = the threshold the thesis uses. estimator = ml or dwls: DWLS indices (standard, unscaled test) are not comparable with ML ones, and its likelihood-based indices (gfi, agfi, aic, bic, logl) are null.';
+COMMENT ON VIEW mart.survey_fit IS 'Fit indices of the CFA and the structural model (thesis Table 12): chisq, df, pvalue, gfi, agfi, cfi, tli, ifi, nfi, rmsea, cmin_df, aic, bic, logl; computed by pilotwatch the way lavaan does (see docs/surveys.md), not taken from semopy. acceptable = the threshold the thesis uses. estimator = ml, dwls or wlsmv: the ordinal indices (standard, unscaled test; with wlsmv also chisq_scaled, pvalue_scaled, scaling_factor, shift, cfi_scaled, tli_scaled, rmsea_scaled) are not comparable with ML ones, and the likelihood-based indices (gfi, agfi, aic, bic, logl) are null for them.';
 
 CREATE OR REPLACE VIEW mart.survey_estimates AS
 SELECT e.instrument, e.wave, s.synthetic, e.model, e.lhs, e.op, e.rhs, e.kind, e.estimate, e.se, e.z, e.p,
        e.std_estimate, e.load_id, e.estimator
 FROM core.survey_estimates e JOIN core.survey_runs s USING (instrument, wave);
-COMMENT ON VIEW mart.survey_estimates IS 'Parameter estimates (thesis Table K.2 format): loadings (op =~), regressions (~), variances and covariances (~~) with SE, z, p and the standardized value (std.all); model = ''sem'' also has kind direct/indirect/total effects of each factor on ICS (op ''effect'', delta-method SE). With estimator dwls also the thresholds (op |, kind threshold, rhs t1..t4), and the items'' residual variances are derived (1 - explained, no SE).';
+COMMENT ON VIEW mart.survey_estimates IS 'Parameter estimates (thesis Table K.2 format): loadings (op =~), regressions (~), variances and covariances (~~) with SE, z, p and the standardized value (std.all); model = ''sem'' also has kind direct/indirect/total effects of each factor on ICS (op ''effect'', delta-method SE). With estimator dwls or wlsmv also the thresholds (op |, kind threshold, rhs t1..t4), and the items'' residual variances are derived (1 - explained, no SE).';
 
 COMMENT ON COLUMN mart.survey_estimates.instrument IS 'Survey instrument: model_test, employees or citizens (data/reference/survey_items.yaml).';
 COMMENT ON COLUMN mart.survey_estimates.wave IS 'Survey wave label (the fieldwork year; demo-synthetic for the generated demo sample).';
 COMMENT ON COLUMN mart.survey_estimates.synthetic IS 'True for generated demo data: never real respondents or records.';
 COMMENT ON COLUMN mart.survey_estimates.model IS 'cfa (measurement model) or sem (structural model).';
 COMMENT ON COLUMN mart.survey_estimates.lhs IS 'Left-hand side of the lavaan-style formula (a factor, item or the outcome).';
-COMMENT ON COLUMN mart.survey_estimates.op IS '=~ loading, ~ regression, ~~ (co)variance, | threshold (estimator dwls), effect for direct/indirect/total effects.';
+COMMENT ON COLUMN mart.survey_estimates.op IS '=~ loading, ~ regression, ~~ (co)variance, | threshold (estimator dwls or wlsmv), effect for direct/indirect/total effects.';
 COMMENT ON COLUMN mart.survey_estimates.rhs IS 'Right-hand side of the formula.';
-COMMENT ON COLUMN mart.survey_estimates.kind IS 'loading, regression, variance, covariance, threshold (estimator dwls); for op effect: direct, indirect or total.';
+COMMENT ON COLUMN mart.survey_estimates.kind IS 'loading, regression, variance, covariance, threshold (estimator dwls or wlsmv); for op effect: direct, indirect or total.';
 COMMENT ON COLUMN mart.survey_estimates.estimate IS 'Unstandardized estimate.';
 COMMENT ON COLUMN mart.survey_estimates.se IS 'Standard error.';
 COMMENT ON COLUMN mart.survey_estimates.z IS 'z statistic (estimate / se).';
@@ -43,5 +44,5 @@ COMMENT ON COLUMN mart.survey_fit.n_used IS 'Respondents the model was fitted on
 COMMENT ON COLUMN mart.survey_fit.missing_method IS 'How missing answers were handled: listwise or fiml.';
 COMMENT ON COLUMN mart.survey_fit.converged IS 'True when the optimizer converged.';
 COMMENT ON COLUMN mart.survey_fit.load_id IS 'The load the row came from (-> mart.loads).';
-COMMENT ON COLUMN mart.survey_fit.estimator IS 'ml (maximum likelihood, the default) or dwls (ordinal: DWLS on polychoric correlations, lavaan''s estimator = "DWLS" with ordered items; standard unscaled test, N - 1); null for rows stored before migration 064 (all ML).';
-COMMENT ON COLUMN mart.survey_estimates.estimator IS 'ml (maximum likelihood, the default) or dwls (ordinal: DWLS on polychoric correlations, estimates on the latent-response scale); null for rows stored before migration 064 (all ML).';
+COMMENT ON COLUMN mart.survey_fit.estimator IS 'ml (maximum likelihood, the default), dwls (ordinal: DWLS on polychoric correlations, lavaan''s estimator = "DWLS" with ordered items; standard unscaled test, N - 1) or wlsmv (same estimates, robust SEs, scaled-and-shifted test); null for rows stored before migration 064 (all ML).';
+COMMENT ON COLUMN mart.survey_estimates.estimator IS 'ml (maximum likelihood, the default), dwls (ordinal: DWLS on polychoric correlations, estimates on the latent-response scale, standard SEs) or wlsmv (same estimates, robust SEs); null for rows stored before migration 064 (all ML).';
