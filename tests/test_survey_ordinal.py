@@ -305,5 +305,10 @@ def test_cli_json_text_and_warehouse(db_path: Path, monkeypatch: pytest.MonkeyPa
     assert main(["survey", "model_test", "--demo", "--estimator", "dwls"]) == 0
     text = capsys.readouterr().out
     assert "Estimator: dwls. Ordinal estimation" in text and "gfi=-" in text
+    assert main(["survey", "model_test", "--demo", "--json", "--estimator", "wlsmv"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["estimator"] == "wlsmv" and "scaled" in doc["estimator_note"]
+    assert doc["fit"]["sem"]["chisq_scaled"] > 0 and doc["fit"]["sem"]["cfi_scaled"] is not None
+    assert doc["fit"]["sem"]["chisq"] == pytest.approx(sem["chisq"], rel=1e-9)  # same estimates as dwls
     with pytest.raises(SystemExit, match="--missing listwise"):
-        main(["survey", "model_test", "--demo", "--estimator", "dwls", "--missing", "fiml"])
+        main(["survey", "model_test", "--demo", "--estimator", "wlsmv", "--missing", "fiml"])
