@@ -72,13 +72,17 @@ def check_groups(base: sem.RamModel, data: dict[str, np.ndarray], column: str) -
         if len(x) < per_group:
             problems.append(f"group {name!r} has {len(x)} respondent(s) with complete answers, fewer than the "
                             f"{per_group} parameters the configural model estimates in each group")
+    small = len(problems)
+    for name, x in data.items():
         const = [v for v, col in zip(base.observed, np.asarray(x, float).T, strict=True) if np.unique(col).size < 2]
         if const:
             problems.append(f"group {name!r}: item(s) {const} have the same answer from every respondent "
                             "(no variance), so their loadings cannot be estimated in it")
     if problems:
-        raise GroupTooSmall(f"--group {column}: " + "; ".join(problems)
-                            + ". Merge or drop the group, or group by another column.")
+        advice = ("the sample is too small for a multi-group CFA of this model: every group needs at least "
+                  f"{per_group} complete respondents (and about {5 * per_group} for stable estimates)"
+                  if small == len(data) else "merge or drop the group, or group by another column")
+        raise GroupTooSmall(f"--group {column}: " + "; ".join(problems) + f". {advice[0].upper()}{advice[1:]}.")
 
 
 def lr_test(loose: dict[str, object], strict: dict[str, object], name: str) -> dict[str, object]:
