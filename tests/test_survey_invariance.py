@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -19,6 +20,7 @@ import pytest
 
 from pilotwatch.survey.demo import demo_export, simulate, to_likert
 from pilotwatch.survey.items import load_instruments
+from pilotwatch.survey.model import limit_threads
 from transforms.survey import multigroup as mg
 from transforms.survey.invariance import GroupTooSmall, check_groups, invariance, measurement_model
 
@@ -46,6 +48,14 @@ for (r in out) {
   cat("--\n")
 }
 """
+
+
+@pytest.fixture(autouse=True)
+def one_blas_thread() -> Iterator[None]:
+    """As the command runs it (``PILOTWATCH_SURVEY_THREADS``, default 1): a second BLAS thread on a
+    busy machine made these 40 x 40 solves 20 times slower."""
+    with limit_threads(1):
+        yield
 
 
 def _three_groups(seed: int = 5) -> dict[str, np.ndarray]:

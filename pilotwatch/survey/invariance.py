@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import polars as pl
 
+from pilotwatch.survey import model as survey_model
 from transforms.survey.invariance import MODELS, Invariance, invariance, measurement_model
 from transforms.survey.mapping import norm
 
@@ -60,7 +61,8 @@ def analyse_groups(prep: Prepared, constructs: dict[str, list[str]], column: str
     complete = frame.drop_nulls()
     data = {g: complete.filter(pl.col("group") == g).select(base.observed).to_numpy().astype(float)
             for g in sorted(complete["group"].unique().to_list())}
-    result = invariance(constructs, data, column)
+    with survey_model.limit_threads(survey_model.blas_threads()):  # as the single-group fits: 1 thread is fastest
+        result = invariance(constructs, data, column)
     left_out = frame.height - complete.height
     if left_out:
         result.warnings.insert(0, f"invariance: {left_out} respondent(s) without a {column} or with a missing "

@@ -150,19 +150,19 @@ def group_state(model: MultiGroupModel, g: int, theta: np.ndarray, pos: dict[str
     w = (mm @ s) @ c.T
     cm = c @ mvec
     free = [sl for sl in model.slots[g] if sl.key is not None]
-    d_sigma = np.zeros((len(free), p, p))
-    d_mu = np.zeros((len(free), p))
-    for k, sl in enumerate(free):
-        i, j = sl.param.row, sl.param.col
-        if sl.param.matrix == "A":
-            t = np.outer(mm[:, i], w[:, j])
-            d_sigma[k] = t + t.T
-            d_mu[k] = mm[:, i] * cm[j]
-        elif sl.param.matrix == "S":
-            t = np.outer(mm[:, i], mm[:, j])
-            d_sigma[k] = t if i == j else t + t.T
-        else:
-            d_mu[k] = mm[:, i]
+    kind = np.array([sl.param.matrix for sl in free])
+    rows = np.array([sl.param.row for sl in free], int)
+    cols = np.array([sl.param.col for sl in free], int)
+    # every parameter at once (a Python loop over ~70 outer products per group was most of the time)
+    left = mm[:, rows].T  # (q, p): M_.i
+    right = np.where((kind == "A")[:, None], w[:, cols].T, mm[:, cols].T)  # W_.j for A, M_.j for S
+    t = left[:, :, None] * right[:, None, :]
+    d_sigma = t + np.swapaxes(t, 1, 2)
+    diag = (kind == "S") & (rows == cols)
+    d_sigma[diag] = t[diag]
+    d_sigma[kind == "m"] = 0.0
+    d_mu = np.where((kind == "A")[:, None], left * cm[cols][:, None], 0.0)
+    d_mu[kind == "m"] = left[kind == "m"]
     return GroupState(sigma, mm @ mvec, np.linalg.inv(sigma), d_sigma, d_mu,
                       np.array([pos[sl.key] for sl in free], int))
 
