@@ -254,21 +254,12 @@ def fit_multigroup(model: MultiGroupModel, data: list[GroupMoments], *, warm: di
             hh = sem.expected_hessian(st.inv, st.d_sigma) + 2 * st.d_mu @ st.inv @ st.d_mu.T
             grad[st.index] += w * gg
             hess[np.ix_(st.index, st.index)] += w * hh
-        try:
-            step = -np.linalg.solve(hess, grad)
-        except np.linalg.LinAlgError:
-            step = -np.linalg.lstsq(hess, grad, rcond=None)[0]
-        t = 1.0
-        while t > 1e-10:
-            new = evaluate(theta + t * step)
-            if new is not None and new[0] <= f + 1e-14 * max(1.0, abs(f)):
-                break
-            t /= 2
-        else:
+        moved = sem.scoring_step(theta, hess, grad, f, evaluate)
+        if moved is None:
             message = "no step decreases the discrepancy"
             break
-        theta = theta + t * step
-        change, (f, states) = f - new[0], new
+        theta, (fn, states) = moved
+        change, f = f - fn, fn
         if change < tol * max(1.0, abs(f)) and float(np.abs(grad).max()) < math.sqrt(tol):
             converged, message = True, "converged"
             break
