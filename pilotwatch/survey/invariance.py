@@ -62,7 +62,10 @@ def analyse_groups(prep: Prepared, constructs: dict[str, list[str]], column: str
     data = {g: complete.filter(pl.col("group") == g).select(base.observed).to_numpy().astype(float)
             for g in sorted(complete["group"].unique().to_list())}
     with survey_model.limit_threads(survey_model.blas_threads()):  # as the single-group fits: 1 thread is fastest
-        result = invariance(constructs, data, column)
+        try:
+            result = invariance(constructs, data, column)
+        except np.linalg.LinAlgError as exc:  # a degenerate group the size checks let through
+            raise ValueError(f"--group {column}: the multi-group CFA could not be fitted ({exc})") from exc
     left_out = frame.height - complete.height
     if left_out:
         result.warnings.insert(0, f"invariance: {left_out} respondent(s) without a {column} or with a missing "
