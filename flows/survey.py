@@ -38,8 +38,9 @@ def survey_analysis(
     fmt: str | None = None,
     synthetic: bool = False,
     estimator: str = "ml",
+    group: str | None = None,
 ) -> dict[str, object]:
     """Analyse one survey export; returns the JSON document (keys alpha, fit, estimates, verdicts)."""
     return survey.run(path_or_url, instrument, wave, body=body, missing=missing,
                       max_missing_share=max_missing_share, straightline=straightline, fmt=fmt,
-                      synthetic=synthetic, estimator=estimator, read=read, analyse_step=analyse)
+                      synthetic=synthetic, estimator=estimator, group=group, read=read, analyse_step=analyse)

@@ -22,6 +22,7 @@ def register(p: argparse.ArgumentParser) -> None:
     p.epilog = (
         "examples:\n  pilotwatch survey model_test --demo              # SYNTHETIC demo sample\n"
         "  pilotwatch survey model_test survey2019.xlsx --wave 2019 --json\n"
+        "  pilotwatch survey model_test survey2019.xlsx --wave 2019 --group body   # invariance across bodies\n"
         "  pilotwatch survey employees acsa_2020.csv --wave 2020 --body acsa\n"
         "  pilotwatch survey citizens https://example.org/citizens.csv --wave 2020 --body astana"
     )
@@ -40,6 +41,10 @@ def register(p: argparse.ArgumentParser) -> None:
                    help="quarantine a response missing at least this share of its answers")
     p.add_argument("--no-straightline", action="store_true", help="do not quarantine straight-lined responses")
     p.add_argument("--format", choices=["csv", "xlsx"], help="default: from the file name")
+    p.add_argument("--group", metavar="COLUMN",
+                   help="model_test: test measurement invariance of the CFA across the groups of this column "
+                        "(body, a demographic such as gender, or any column of the export): configural, "
+                        "metric, scalar models and their chi-square difference tests")
     p.add_argument("--demo", action="store_true",
                    help="analyse the SYNTHETIC demo sample (model_test only; generated, clearly labelled)")
     p.add_argument("--demo-out", metavar="CSV", help="with --demo: also keep the generated export here")
@@ -63,7 +68,7 @@ def run(args: argparse.Namespace) -> int:
             demo_export(load_instruments()).write_csv(path)
             doc = _analysis()(str(path.resolve()), "model_test", args.wave or WAVE, synthetic=True,
                               missing=args.missing, max_missing_share=args.max_missing,
-                              straightline=not args.no_straightline, **_estimator(args))
+                              straightline=not args.no_straightline, group=args.group, **_estimator(args))
     else:
         if not args.location:
             raise SystemExit("pilotwatch survey: PATH is required (or use --demo)")
@@ -71,7 +76,7 @@ def run(args: argparse.Namespace) -> int:
             raise SystemExit("pilotwatch survey: --wave is required for a real export (e.g. --wave 2020)")
         doc = _analysis()(args.location, args.instrument, args.wave, body=args.body, missing=args.missing,
                           max_missing_share=args.max_missing, straightline=not args.no_straightline,
-                          fmt=args.format, **_estimator(args))
+                          fmt=args.format, group=args.group, **_estimator(args))
     sys.stdout.write((survey.dumps(doc) if args.json else survey.as_text(doc)) + "\n")
     return 0
 

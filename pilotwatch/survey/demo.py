@@ -102,17 +102,20 @@ _DEMOGRAPHICS = {
 _BODY_LABEL = {"acsa": ("en", "Agency for Civil Service Affairs"), "astana": ("ru", "Акимат города Астаны")}
 
 
-def demo_export(spec: Instruments, seed: int = SEED) -> pl.DataFrame:
-    """The demo as a survey platform would export it: one row per questionnaire, text answers."""
+def demo_export(spec: Instruments, seed: int = SEED, n_by_body: dict[str, int] | None = None) -> pl.DataFrame:
+    """The demo as a survey platform would export it: one row per questionnaire, text answers.
+    ``n_by_body`` (default ``N_BY_BODY``, the thesis' split) sets the valid questionnaires per body:
+    a larger sample shows what ``--group body`` reports when every body can be fitted."""
     ins = spec.get("model_test")
     rng = np.random.default_rng(seed)
     items = ins.likert_items
-    n_valid = sum(N_BY_BODY.values())
+    n_by_body = n_by_body or N_BY_BODY
+    n_valid = sum(n_by_body.values())
     # simulate generously and keep the first rows that are not straight-lined (they are valid)
     cont = simulate(3 * n_valid, seed=seed)
     lik = np.column_stack([to_likert(cont[i]) for i in items])
     valid = lik[[len(set(r)) > 1 for r in lik]][:n_valid]
-    bodies = [b for b, k in N_BY_BODY.items() for _ in range(k)]
+    bodies = [b for b, k in n_by_body.items() for _ in range(k)]
     rows: list[dict[str, str | None]] = []
     for r, body in zip(valid, bodies, strict=True):
         rows.append(_row(spec, body, dict(zip(items, r.tolist(), strict=True)), rng))

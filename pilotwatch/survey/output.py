@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 import polars as pl
 
+from pilotwatch.survey import invariance as survey_invariance
 from pilotwatch.survey import model as survey_model
 from pilotwatch.survey.demo import BANNER
 from pilotwatch.survey.ordinal import CAVEAT as ORDINAL_CAVEAT
@@ -59,6 +60,7 @@ def result_frames(an: Analysis) -> dict[str, pl.DataFrame]:
                                               schema=est_schema),
         "core.survey_verdicts": pl.DataFrame(records(an.verdicts), schema=ver_schema),
         "core.survey_distributions": an.distributions,
+        "core.survey_invariance": survey_invariance.rows(an.invariance),
     }
 
 
@@ -69,7 +71,7 @@ def estimator(an: Analysis) -> str | None:
 
 def as_json(an: Analysis, prep: Prepared, export: Export, options: Options) -> dict[str, object]:
     """The one JSON document of ``pilotwatch survey --json``: keys alpha, fit, estimates, verdicts."""
-    return {
+    doc: dict[str, object] = {
         "instrument": an.instrument, "wave": an.wave, "synthetic": an.synthetic,
         "notice": BANNER if an.synthetic else None, "source": export.uri,
         "respondents": {"read": prep.n_read, "accepted": prep.accepted.height,
@@ -86,8 +88,12 @@ def as_json(an: Analysis, prep: Prepared, export: Export, options: Options) -> d
         "distributions": records(an.distributions),
         "warnings": an.warnings,
         "estimator": estimator(an),
-    } | ({"estimator_note": {"dwls": ORDINAL_CAVEAT, "wlsmv": CAVEAT_WLSMV}[estimator(an)]}  # type: ignore[index]
-         if estimator(an) in ("dwls", "wlsmv") else {})
+    }
+    if estimator(an) in ("dwls", "wlsmv"):
+        doc["estimator_note"] = {"dwls": ORDINAL_CAVEAT, "wlsmv": CAVEAT_WLSMV}[estimator(an)]  # type: ignore[index]
+    if an.invariance is not None:  # only with --group: without it the document is unchanged
+        doc["invariance"] = an.invariance
+    return doc
 
 
 def _fmt(v: object, nd: int = 3) -> str:
@@ -141,6 +147,8 @@ def as_text(doc: dict[str, object]) -> str:
         for v in doc["verdicts"]:  # type: ignore[union-attr]
             out.append(f"  {v['hypothesis']} {v['factor']:<3} {v['verdict']:<14} total {_fmt(v['estimate'])} "
                        f"std {_fmt(v['std_estimate'])} p {_fmt(v['p'])}")
+    if doc.get("invariance"):
+        out += survey_invariance.as_text(doc["invariance"])  # type: ignore[arg-type]
     if doc["warnings"]:
         out.append("\nWarnings")
         out += [f"  - {w}" for w in doc["warnings"]]  # type: ignore[union-attr]

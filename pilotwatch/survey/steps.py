@@ -34,6 +34,7 @@ from pilotwatch.catalogue import (
 from pilotwatch.loads import Load
 from pilotwatch.sources.fetch import fetch
 from pilotwatch.sources.readers import read_table
+from pilotwatch.survey import invariance as survey_invariance
 from pilotwatch.survey import model as survey_model
 from pilotwatch.survey.demo import BANNER, SEED
 from pilotwatch.survey.items import load_instruments
@@ -63,6 +64,7 @@ class Options:
     fmt: str | None = None
     synthetic: bool = False
     estimator: str = "ml"  # ml | dwls (ordinal: pilotwatch.survey.ordinal)
+    group: str | None = None  # --group: measurement invariance across this column (model_test)
 
 
 # -- reading ----------------------------------------------------------------------------------
@@ -107,6 +109,8 @@ class Prepared:
     quarantine: pl.DataFrame  # _row, column_name, reason, raw_row (JSON, no free text)
     n_read: int
     columns: dict[str, str]
+    #: the export's columns no field of the instrument claims, by ``_row`` (what ``--group`` may name)
+    extra: pl.DataFrame = field(default_factory=pl.DataFrame)
 
 
 def body_resolver(bodies: pl.DataFrame, aliases: pl.DataFrame, year: int | None):  # noqa: ANN201
@@ -152,7 +156,10 @@ def prepare(table: pl.DataFrame, instrument: str, spec: Instruments, resolve_bod
     raw = table.select("_row", pl.struct(raw_cols).struct.json_encode().alias("raw_row")) if raw_cols else \
         table.select("_row", pl.lit("{}").alias("raw_row"))
     quarantine = refused.join(raw, on="_row", how="left").sort("_row")
-    return Prepared(kept, coded.free_text, quarantine, table.height, coded.columns)
+    claimed = {*coded.columns.values(), *hidden, "_row"}
+    extra = table.select("_row", *[c for c in table.columns if c not in claimed]) if "_row" in table.columns \
+        else pl.DataFrame()
+    return Prepared(kept, coded.free_text, quarantine, table.height, coded.columns, extra)
 
 
 def _schema_failures(df: pl.DataFrame, schema, headers: dict[str, str]) -> pl.DataFrame:  # noqa: ANN001
@@ -183,6 +190,7 @@ class Analysis:
     verdicts: pd.DataFrame = field(default_factory=pd.DataFrame)
     distributions: pl.DataFrame = field(default_factory=pl.DataFrame)
     warnings: list[str] = field(default_factory=list)
+    invariance: dict[str, object] | None = None  # with --group: survey_invariance.as_json of the result
 
 
 def analyse(prep: Prepared, instrument: str, spec: Instruments, options: Options) -> Analysis:
@@ -216,6 +224,10 @@ def analyse(prep: Prepared, instrument: str, spec: Instruments, options: Options
                 est_frames.append(eff)
         assert result is not None
         an.verdicts = survey_model.verdicts(result)
+        if options.group:
+            inv = survey_invariance.analyse_groups(prep, mspec.constructs, options.group, options.missing)
+            an.invariance = survey_invariance.as_json(inv)
+            an.warnings += inv.warnings
     an.estimates = pd.concat(est_frames, ignore_index=True) if est_frames else pd.DataFrame(
         columns=["model", *survey_model.EST_COLUMNS])
     if not an.estimates.empty:
@@ -245,6 +257,7 @@ def run(
     fmt: str | None = None,
     synthetic: bool = False,
     estimator: str = "ml",
+    group: str | None = None,
     read: Callable[[str, str | None], Export] = read_export,
     analyse_step: Callable[[Prepared, str, Options], Analysis] = analyse_with_bundled_spec,
 ) -> dict[str, object]:
@@ -253,9 +266,11 @@ def run(
     worth retrying or watching on their own; the flow passes them in as Prefect tasks."""
     spec = load_instruments()
     spec.get(instrument)  # unknown instrument: fail before reading anything
+    if group and instrument != "model_test":
+        raise ValueError(f"--group compares the model_test CFA across groups; {instrument} has no such model")
     options = Options(wave=wave, body=body, missing=missing,  # type: ignore[arg-type]
                       rules=ScreeningRules(max_missing_share, straightline), fmt=fmt, synthetic=synthetic,
-                      estimator=estimator)
+                      estimator=estimator, group=group)
     started = utc_now()
     export = read(path_or_url, fmt)
     if synthetic:  # the generated file is temporary; name the generator instead

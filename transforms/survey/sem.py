@@ -26,6 +26,7 @@ N not N-1). Standardized estimates are lavaan's ``std.all``.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -201,6 +202,25 @@ def _objective(s_obs: np.ndarray, sigma: np.ndarray, logdet_s: float) -> tuple[f
     return float(logdet + np.trace(s_obs @ inv) - logdet_s - len(s_obs)), inv
 
 
+def scoring_step(x: np.ndarray, hess: np.ndarray, grad: np.ndarray, f: float,
+                 evaluate: Callable[[np.ndarray], tuple | None]) -> tuple[np.ndarray, tuple] | None:
+    """One Fisher-scoring step from ``x``: the Newton direction with the expected Hessian, halved
+    until ``evaluate`` (``(objective, ...)``, or None where Sigma is not positive definite) does not
+    increase ``f``. Returns the new point and what ``evaluate`` gave there, or None when no step does."""
+    try:
+        step = -np.linalg.solve(hess, grad)
+    except np.linalg.LinAlgError:
+        step = -np.linalg.lstsq(hess, grad, rcond=None)[0]
+    t = 1.0
+    while t > 1e-10:
+        xn = x + t * step
+        got = evaluate(xn)
+        if got is not None and got[0] <= f + 1e-14 * max(1.0, abs(f)):
+            return xn, got
+        t /= 2
+    return None
+
+
 def fit_ml(
     model: RamModel,
     s_obs: np.ndarray,
@@ -223,6 +243,12 @@ def fit_ml(
     if got is None:
         raise np.linalg.LinAlgError("the starting values imply a covariance matrix that is not positive definite")
     f, inv = got
+
+    def evaluate(xn: np.ndarray) -> tuple | None:
+        sig_n, m_n, w_n, v_n = implied(model, xn)
+        got = _objective(s_obs, sig_n, logdet_s)
+        return None if got is None else (got[0], got[1], sig_n, m_n, w_n, v_n)
+
     converged, message, it = False, "iteration limit reached", 0
     hess = np.eye(len(x))
     for it in range(1, max_iter + 1):  # noqa: B007 - the count is reported
@@ -231,23 +257,11 @@ def fit_ml(
         flat = d.reshape(len(x), -1)
         grad = flat @ g_mat.ravel()
         hess = expected_hessian(inv, d)
-        try:
-            step = -np.linalg.solve(hess, grad)
-        except np.linalg.LinAlgError:
-            step = -np.linalg.lstsq(hess, grad, rcond=None)[0]
-        t = 1.0
-        while t > 1e-10:
-            xn = x + t * step
-            sig_n, m_n, w_n, v_n = implied(model, xn)
-            got = _objective(s_obs, sig_n, logdet_s)
-            if got is not None and got[0] <= f + 1e-14 * max(1.0, abs(f)):
-                break
-            t /= 2
-        else:
+        moved = scoring_step(x, hess, grad, f, evaluate)
+        if moved is None:
             message = "no step decreases the discrepancy"
             break
-        fn, inv = got
-        x, sigma, m, w, v = xn, sig_n, m_n, w_n, v_n
+        x, (fn, inv, sigma, m, w, v) = moved
         change, f = f - fn, fn
         if change < tol * max(1.0, abs(f)) and float(np.abs(grad).max()) < math.sqrt(tol):
             converged, message = True, "converged"
