@@ -151,6 +151,24 @@ class Uncertainty(_Strict):
         return self
 
 
+class Money(_Strict):
+    """How CER amounts are expressed (transforms/analysis/money.py; docs/analysis.md "Money over time").
+
+    The defaults (nominal, USD, no discounting) leave every amount as published.
+    """
+
+    #: ``nominal`` (each year's own prices, converted at that year's rate) or a year whose prices costs are deflated to.
+    price_year: Literal["nominal"] | int = "nominal"
+    currency: Literal["USD", "KZT"] = "USD"
+    #: Yearly discount rate, %; 0 does not discount.
+    discount_rate_pct: float = Field(0.0, ge=0, le=100)
+    #: Year costs are discounted to: ``base_year`` (each body's CER base year) or a year.
+    discount_base_year: Literal["base_year"] | int = "base_year"
+    #: core.macro_series names: the CPI inflation deflating to the price year, the KZT-per-USD rate.
+    deflator: str = "cpi_inflation_pct"
+    exchange_rate: str = "usd_kzt"
+
+
 class AnalysisConfig(_Strict):
     """One named configuration, fully resolved (``extends`` already merged)."""
 
@@ -170,6 +188,7 @@ class AnalysisConfig(_Strict):
     grades: Grades = Field(default_factory=Grades)
     sensitivity: Sensitivity = Field(default_factory=Sensitivity)
     uncertainty: Uncertainty | None = None
+    money: Money = Field(default_factory=Money)
 
     def parameters(self) -> dict[str, Any]:
         """Everything that determines a run's results (recorded with the run)."""

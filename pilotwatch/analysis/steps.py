@@ -19,7 +19,9 @@ from pilotwatch.analysis import uncertainty as uncertainty_glue
 from pilotwatch.analysis.config import AnalysisConfig
 from transforms.analysis import cer as cer_t
 from transforms.analysis import effects as effects_t
+from transforms.analysis import frontier as frontier_t
 from transforms.analysis import grades as grades_t
+from transforms.analysis import money as money_t
 from transforms.analysis import verdicts as verdicts_t
 from transforms.analysis.windows import pilot_windows, select_basis
 from warehouse import frame, replace_rows, sql, transaction, utc_now
@@ -29,12 +31,17 @@ class AnalysisInputError(ValueError):
     """The configuration names something the warehouse does not have (an indicator, a series, a body)."""
 
 
+_NO_RATES = pl.DataFrame(schema={"series": pl.String, "year": pl.Int64, "pct": pl.Float64, "load_id": pl.Int64})
+
+
 @dataclass(frozen=True)
 class Inputs:
     facts: pl.DataFrame       # body_code, year, indicator, value, basis, load_id
     bodies: pl.DataFrame      # core.bodies
     indicators: pl.DataFrame  # core.indicators
     inflation: pl.DataFrame   # year, pct, load_id (empty for a constant rate)
+    #: series, year, pct, load_id: the money section's deflator and exchange rate (empty when not needed)
+    money_rates: pl.DataFrame = field(default_factory=lambda: _NO_RATES)
 
 
 @dataclass(frozen=True)
@@ -52,6 +59,7 @@ class Results:
     cer_uncertainty: pl.DataFrame = field(default_factory=pl.DataFrame)      # empty: no uncertainty section
     ce_acceptability: pl.DataFrame = field(default_factory=pl.DataFrame)
     verdict_probability: pl.DataFrame = field(default_factory=pl.DataFrame)
+    ce_plane: pl.DataFrame = field(default_factory=pl.DataFrame)
 
 
 #: Results frame -> warehouse table.
@@ -65,6 +73,7 @@ TABLES = {
     "robustness": "core.analysis_robustness",
     "grades": "core.analysis_grades",
     **uncertainty_glue.TABLES,
+    "ce_plane": "core.analysis_ce_plane",
 }
 
 
@@ -80,7 +89,17 @@ def read_inputs(con: duckdb.DuckDBPyConnection, cfg: AnalysisConfig) -> Inputs:
         bodies=frame(con, "SELECT body_code, name_en, kind, level, peer_group, pilot, pilot_start_year FROM core.bodies"),
         indicators=frame(con, "SELECT indicator, factor, role, direction FROM core.indicators"),
         inflation=inflation,
+        money_rates=_money_rates(con, cfg),
     )
+
+
+def _money_rates(con: duckdb.DuckDBPyConnection, cfg: AnalysisConfig) -> pl.DataFrame:
+    """The deflator and exchange-rate series the money section needs (none for nominal amounts in USD)."""
+    m = cfg.money
+    names = ([m.deflator] if m.price_year != "nominal" else []) + (
+        [m.exchange_rate] if m.price_year != "nominal" or m.currency != "USD" else [])
+    parts = [frame(con, sql("analysis_inflation"), [n]).with_columns(series=pl.lit(n)) for n in names]
+    return pl.concat(parts, how="vertical_relaxed").select("series", "year", "pct", "load_id") if parts else _NO_RATES
 
 
 def _check(inputs: Inputs, cfg: AnalysisConfig) -> None:
@@ -92,6 +111,12 @@ def _check(inputs: Inputs, cfg: AnalysisConfig) -> None:
     peer = cfg.effects.peer_group
     if peer != "registry" and peer not in set(inputs.bodies["body_code"].to_list()):
         raise AnalysisInputError(f"configuration {cfg.name!r}: effects.peer_group {peer!r} is not in core.bodies")
+    for name in {cfg.money.deflator, cfg.money.exchange_rate} - set(inputs.money_rates["series"].to_list()):
+        needed = (name == cfg.money.deflator and cfg.money.price_year != "nominal") or (
+            name == cfg.money.exchange_rate and (cfg.money.price_year != "nominal" or cfg.money.currency != "USD"))
+        if needed:
+            raise AnalysisInputError(f"configuration {cfg.name!r}: money needs macro series {name!r}, which has no values "
+                                     "in core.macro_series (see mart.macro)")
     if cfg.inflation.series and inputs.inflation.is_empty():
         raise AnalysisInputError(
             f"configuration {cfg.name!r}: inflation series {cfg.inflation.series!r} has no values in core.macro_series "
@@ -118,21 +143,23 @@ def compute(inputs: Inputs, cfg: AnalysisConfig) -> Results:
         cer_decimals=cfg.rounding.cer_decimals,
     )
     inflation = inputs.inflation.select("year", "pct")
-    cer = cer_t.cer_table(windows, facts, params, inflation)
-    cost = cer_t.cost_test(cer, cfg.verdict.cost_years)
     sens = cfg.sensitivity
-    sensitivity = cer_t.sensitivity(
-        windows, facts, params, inflation, inflation_pcts=sens.inflation_pct.values(),
-        base_years=None if sens.base_years == "all" else list(sens.base_years),
+    cer, incremental, sensitivity, _ = money_t.restate(
+        cer_t.cer_table(windows, facts, params, inflation),
+        cer_t.sensitivity(windows, facts, params, inflation, inflation_pcts=sens.inflation_pct.values(),
+                          base_years=None if sens.base_years == "all" else list(sens.base_years)),
+        cer_t.incremental, _money_params(cfg), inputs.money_rates, cfg.rounding.cer_decimals,
     )
+    cost = cer_t.cost_test(cer, cfg.verdict.cost_years)
     indicator_rows = effects_t.indicator_effects(windows, inputs.indicators, facts, cfg.effects.rules)
     factor_rows = effects_t.factor_effects(indicator_rows)
     rule = cfg.effects.default_rule
     decisions = verdicts_t.decide(factor_rows, cost, cost_side=cfg.verdict.cost_side, default_rule=rule)
-    load_ids = sorted(set(facts["load_id"].to_list()) | set(inputs.inflation["load_id"].to_list()))
+    load_ids = sorted(set(facts["load_id"].to_list()) | set(inputs.inflation["load_id"].to_list())
+                      | set(inputs.money_rates["load_id"].to_list()))
     return Results(
         cer=cer,
-        cer_incremental=cer_t.incremental(cer),
+        cer_incremental=incremental,
         cer_sensitivity=sensitivity,
         indicator_effects=indicator_rows,
         factor_effects=factor_rows,
@@ -142,6 +169,22 @@ def compute(inputs: Inputs, cfg: AnalysisConfig) -> Results:
         grades=grades_t.grades(facts, cfg.grades.indicator, cfg.grades.bands.as_list()),
         load_ids=[int(i) for i in load_ids],
         **uncertainty_glue.compute(cer, decisions, cfg),
+        ce_plane=_plane(incremental),
+    )
+
+
+def _plane(incremental: pl.DataFrame) -> pl.DataFrame:
+    """The CE plane of every body-year in ``incremental`` (all bodies at once: scope ``year`` compares them)."""
+    return money_t.label_plane(frontier_t.plane(incremental), incremental)
+
+
+def _money_params(cfg: AnalysisConfig) -> money_t.MoneyParams:
+    m = cfg.money
+    return money_t.MoneyParams(
+        price_year=None if m.price_year == "nominal" else int(m.price_year), currency=m.currency,
+        discount_rate_pct=m.discount_rate_pct,
+        discount_base_year=None if m.discount_base_year == "base_year" else int(m.discount_base_year),
+        deflator_series=m.deflator, exchange_rate_series=m.exchange_rate,
     )
 
 
@@ -233,7 +276,7 @@ def for_bodies(inputs: Inputs, bodies: list[str]) -> Inputs:
     others = set(pilot_bodies(inputs)) - set(bodies)
     keep = pl.col("body_code").is_in(sorted(others)).not_()
     return Inputs(facts=inputs.facts.filter(keep), bodies=inputs.bodies.filter(keep),
-                  indicators=inputs.indicators, inflation=inputs.inflation)
+                  indicators=inputs.indicators, inflation=inputs.inflation, money_rates=inputs.money_rates)
 
 
 def for_body(inputs: Inputs, body: str) -> Inputs:
@@ -248,4 +291,5 @@ def combine(parts: list[Results]) -> Results:
     frames = {}
     for name in TABLES.keys() | {"decisions"}:
         frames[name] = pl.concat([getattr(p, name) for p in parts], how="vertical_relaxed").unique(maintain_order=True)
+    frames["ce_plane"] = _plane(frames["cer_incremental"])  # a year's frontier needs every body of the year
     return Results(**frames, load_ids=sorted({i for p in parts for i in p.load_ids}))
