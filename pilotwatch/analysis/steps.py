@@ -289,7 +289,7 @@ def combine(parts: list[Results]) -> Results:
     if len(parts) == 1:
         return parts[0]
     frames = {}
-    for name in TABLES.keys() | {"decisions"}:
+    for name in (TABLES.keys() - {"ce_plane"}) | {"decisions"}:
         frames[name] = pl.concat([getattr(p, name) for p in parts], how="vertical_relaxed").unique(maintain_order=True)
     frames["ce_plane"] = _plane(frames["cer_incremental"])  # a year's frontier needs every body of the year
     return Results(**frames, load_ids=sorted({i for p in parts for i in p.load_ids}))

@@ -136,8 +136,6 @@ def plane(incremental: pl.DataFrame) -> pl.DataFrame:
     every body-year twice, in scope ``year`` (compared with the other bodies that year) and in scope
     ``body`` (compared with the body's other years), classified by :func:`frontier`. See ``PLANE_COLUMNS``.
     """
-    if incremental.is_empty() or "year" not in incremental.columns:
-        return pl.DataFrame(schema={c: pl.String for c in PLANE_COLUMNS})
     pts = incremental.filter(pl.col("year").is_not_null()).select(
         "body_code", pl.col("year").cast(pl.Int32),
         pl.col("incremental_cost_musd").cast(pl.Float64).alias("incremental_cost"),
