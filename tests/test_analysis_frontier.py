@@ -103,8 +103,8 @@ def _oracle(points: dict[str, tuple[float, float]]) -> dict[str, str]:
     rest = {i: p for i, p in pts.items() if i not in dominated}
     extended = set()
     for i, (ci, ei) in rest.items():
-        for j, (cj, ej) in rest.items():
-            for k, (ck, ek) in rest.items():
+        for cj, ej in rest.values():
+            for ck, ek in rest.values():
                 if cj < ci < ck and ej + (ek - ej) * (ci - cj) / (ck - cj) > ei + 1e-12:
                     extended.add(i)
     return {i: "dominated" if i in dominated else "extended_dominance" if i in extended else "frontier" for i in points}

@@ -150,7 +150,15 @@ def _analysis(con: duckdb.DuckDBPyConnection, body: str, config: str) -> tuple[d
         out["ceac"] = rows(con, warehouse.sql("reports_acceptability"), [body, config])
         vp = rows(con, warehouse.sql("reports_verdict_probability"), [body, config])
         out["verdict_probability"] = vp[0] if vp else None
+    out["ce_plane"] = ce_plane(con, config, "body", body)
     return out, ""
+
+
+def ce_plane(con: duckdb.DuckDBPyConnection, config: str, scope: str, group: str | None = None) -> list[dict[str, Any]]:
+    """Rows of mart.ce_plane for one scope (and group); none on a warehouse without the view."""
+    if not has_relation(con, "mart.ce_plane"):
+        return []
+    return rows(con, warehouse.sql("reports_ce_plane"), [config, scope, group, group])
 
 
 def _survey(con: duckdb.DuckDBPyConnection, body: str) -> list[dict[str, Any]]:
@@ -191,4 +199,5 @@ def _provenance(con: duckdb.DuckDBPyConnection, config: str) -> dict[str, Any]:
 def national(con: duckdb.DuckDBPyConnection, config: str = "default") -> dict[str, Any]:
     """One row per pilot body with data: verdict, robustness, effects by factor, latest CER."""
     bodies = [body_report(con, b, config) for b in report_bodies(con)]
-    return {"bodies": bodies, "config": config, "generated_from": _provenance(con, config)}
+    return {"bodies": bodies, "config": config, "generated_from": _provenance(con, config),
+            "ce_plane": ce_plane(con, config, "year")}

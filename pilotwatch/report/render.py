@@ -12,6 +12,7 @@ from markupsafe import Markup
 
 from pilotwatch.report import svg, svg_ceac
 from pilotwatch.report.data import FACTOR_ORDER, PLAN, STAGES, BodyReport
+from pilotwatch.report.plane import plane_chart
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 #: The conceptual model's factor codes in the survey instruments (Annex F).
@@ -99,7 +100,7 @@ def charts(r: BodyReport) -> dict[str, Any]:
         if i.peer_values:
             series.append(svg.Series(peer_label, i.peer_values, svg.PEER, dashed=True))
         indicator_charts.append(Markup(svg.line_chart(i.name, series, f"{i.factor} · {i.unit}")))  # wraps, never cut
-    out: dict[str, Any] = {"indicators": indicator_charts, "cer": None, "effects": None, "verdict": None, "ceac": None,
+    out: dict[str, Any] = {"indicators": indicator_charts, "cer": None, "effects": None, "verdict": None, "ceac": None, "ce_plane": None,
                            "survey": [Markup(svg.paired_bars(
                                f"{w['instrument']} {w['wave']}: share of top answers per factor",
                                [(SURVEY_FACTORS.get(s["factor"], s["factor"]), s["share"], s["all_share"])
@@ -119,6 +120,9 @@ def charts(r: BodyReport) -> dict[str, Any]:
         out["ceac"] = Markup(svg_ceac.acceptability_chart(
             "Acceptability curve: probability the pilot is cost-effective against standard mode",
             [(str(year), pts) for year, pts in ceac_curves(a["ceac"]).items()]))
+        if a.get("ce_plane"):
+            out["ce_plane"] = Markup(plane_chart(f"{r.body['body_name']}: cost-effectiveness plane across its years",
+                                                 a["ce_plane"], money_unit(a["ce_plane"])))
     return out
 
 
@@ -140,6 +144,24 @@ def _national_ceac(nat: dict[str, Any]) -> Markup:
             curves.append((f"{r.body['body_name']} {year}", by_year[year]))
     return Markup(svg_ceac.acceptability_chart(
         "Acceptability curves, latest tested year: probability each pilot is cost-effective", curves, width=760))
+
+
+def money_unit(points: list[dict[str, Any]]) -> str:
+    """The y axis' unit from the rows' money columns: 'extra cost, mln USD (2020 prices, discounted 3 %/yr to 2017)'."""
+    p = points[0]
+    notes = [f"{p['price_year']} prices" if p.get("price_year") else "nominal"]
+    if p.get("discount_rate"):
+        notes.append(f"discounted {p['discount_rate']:g} %/yr to {p['discount_base_year']}")
+    return f"extra cost over standard mode, mln {p.get('currency') or 'USD'} ({', '.join(notes)})"
+
+
+def plane_charts(points: list[dict[str, Any]]) -> list[Markup]:
+    """One plane per year: every pilot body's point that year (mart.ce_plane, scope year)."""
+    years: dict[str, list[dict[str, Any]]] = {}
+    for p in points:
+        years.setdefault(p["group_key"], []).append({**p, "label": p.get("body_name") or p["label"]})
+    return [Markup(plane_chart(f"Cost-effectiveness plane {y}: pilot bodies against their standard mode", pts,
+                               money_unit(pts))) for y, pts in sorted(years.items())]
 
 
 def _table1(r: BodyReport) -> list[dict[str, Any]]:
@@ -195,6 +217,7 @@ def national_context(nat: dict[str, Any]) -> dict[str, Any]:
     heat = Markup(svg.heat_grid("Factor effects per pilot body (default rule)",
                                 [r.body["body_name"] for r in nat["bodies"]], factors, cells))
     return {"rows": rows, "heat": heat, "ceac": _national_ceac(nat), "config": nat["config"], "provenance": nat["generated_from"],
+            "planes": plane_charts(nat.get("ce_plane") or []),
             "generated": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")}
 
 
