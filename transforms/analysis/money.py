@@ -166,7 +166,7 @@ def restate_cer(cer: pl.DataFrame, f: pl.DataFrame, money: MoneyParams, cer_deci
 
 def restate_sensitivity(sens: pl.DataFrame, f: pl.DataFrame, money: MoneyParams, cer_decimals: int | None) -> pl.DataFrame:
     """The one-way sensitivity rows in the configured money (factor of the tested year), with the money columns."""
-    if sens.is_empty():
+    if not sens.columns:  # no scenario at all
         return sens
     out = _join(sens, f, money)
     if not money.is_identity:
@@ -204,7 +204,7 @@ def restate(
     base = cer.filter(pl.col("year").is_not_null()).select("body_code", "base_year").unique()
     years = pl.concat([
         cer.filter(pl.col("year").is_not_null()).select("body_code", pl.col("year").cast(pl.Int32)),
-        *([sensitivity.select("body_code", pl.col("year").cast(pl.Int32))] if not sensitivity.is_empty() else []),
+        *([sensitivity.select("body_code", pl.col("year").cast(pl.Int32))] if sensitivity.columns else []),
     ]).unique()
     f = factors(years.join(base, on="body_code"), money, cpi, fx)
     nominal_inc = incremental(cer)  # type: ignore[operator]
