@@ -4,24 +4,13 @@ each mark matching a row of mart.ce_plane, parsed as SVG by headless chromium.""
 from __future__ import annotations
 
 import re
-import shutil
 from pathlib import Path
 
 import duckdb
-import pytest
-from test_reports import _chromium, needs_chromium
+from test_reports import _chromium, needs_chromium, wh  # noqa: F401  (wh: a copy of the bundled warehouse as PILOTWATCH_DB)
 
 from pilotwatch.cli import main
 from pilotwatch.report.plane import plane_chart
-
-
-@pytest.fixture
-def wh(bundled_warehouse: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    db = tmp_path / "wh" / "pilotwatch.duckdb"
-    db.parent.mkdir()
-    shutil.copyfile(bundled_warehouse, db)
-    monkeypatch.setenv("PILOTWATCH_DB", str(db))
-    return db
 
 
 def _marks(svg: str) -> dict[str, int]:
