@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 
 import duckdb
+import pytest
 from test_reports import _chromium, needs_chromium, wh  # noqa: F401  (wh: a copy of the bundled warehouse as PILOTWATCH_DB)
 
 from pilotwatch.cli import main
@@ -32,10 +33,11 @@ def test_plane_chart_marks_every_status() -> None:
     assert "no points" in plane_chart("plane", [], "mln USD")
 
 
-def test_reports_show_the_plane_as_stored(wh: Path, tmp_path: Path) -> None:
+def test_reports_show_the_plane_as_stored(request: pytest.FixtureRequest, tmp_path: Path) -> None:
+    db: Path = request.getfixturevalue("wh")
     out = tmp_path / "reports"
     assert main(["report", "--all", "--out", str(out)]) == 0
-    con = duckdb.connect(str(wh), read_only=True)
+    con = duckdb.connect(str(db), read_only=True)
     try:
         by_scope = dict(con.execute(
             "SELECT scope, list(status) FROM mart.ce_plane WHERE config = 'default' GROUP BY scope").fetchall())
@@ -56,7 +58,8 @@ def test_reports_show_the_plane_as_stored(wh: Path, tmp_path: Path) -> None:
 
 
 @needs_chromium
-def test_plane_charts_parse_in_headless_chromium(wh: Path, tmp_path: Path) -> None:
+@pytest.mark.usefixtures("wh")
+def test_plane_charts_parse_in_headless_chromium(tmp_path: Path) -> None:
     out = tmp_path / "reports"
     assert main(["report", "--all", "--out", str(out)]) == 0
     for page in ("index", "acsa"):
