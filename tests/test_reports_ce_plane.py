@@ -48,7 +48,7 @@ def test_reports_show_the_plane_as_stored(request: pytest.FixtureRequest, tmp_pa
     finally:
         con.close()
     index = (out / "index.html").read_text(encoding="utf-8")
-    assert index.count("Cost-effectiveness plane 20") == years >= 3
+    assert index.count("<title>Cost-effectiveness plane 20") == years >= 3
     want = {"frontier": by_scope["year"].count("frontier"), "dominated": by_scope["year"].count("dominated"),
             "extended": by_scope["year"].count("extended_dominance")}
     assert _marks(index) == want and want["dominated"] > 0

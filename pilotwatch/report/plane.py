@@ -14,6 +14,7 @@ from typing import Any
 
 from pilotwatch.report.svg import (
     BODY,
+    GLYPH,
     NEGATIVE,
     STANDARD,
     _fmt,
@@ -39,7 +40,7 @@ def plane_chart(title: str, points: Sequence[dict[str, Any]], unit: str, width: 
     xt = _nice_ticks(min(xs) - 0.5, max(xs) + 0.5)
     yt = _nice_ticks(min(ys), max(ys) * 1.1 if max(ys) > 0 else 1.0)
     title_svg, extra = _title(title, width)
-    left, right, top, bottom = 56, 20, 40 + extra, 62
+    left, right, top, bottom = 56, 20, 46 + extra, 66
     pw, ph = width - left - right, height + extra - top - bottom
 
     def x(v: float) -> float:
@@ -49,15 +50,15 @@ def plane_chart(title: str, points: Sequence[dict[str, Any]], unit: str, width: 
         return top + ph * (1 - (v - yt[0]) / (yt[-1] - yt[0]))
 
     out = [_open(width, height + extra, title), title_svg,
-           f'<text x="8" y="{27 + extra}" font-size="11" fill="#555">{escape(unit)}</text>']
+           f'<text x="8" y="{34 + extra}" font-size="11" fill="#555">{escape(unit)}</text>']
     for t in yt:
         out.append(f'<line x1="{left}" x2="{width - right}" y1="{y(t):.1f}" y2="{y(t):.1f}" stroke="#ececec"/>')
         out.append(f'<text x="{left - 6}" y="{y(t) + 4:.1f}" font-size="10" fill="#555" text-anchor="end">{_fmt(t)}</text>')
     for t in xt:
-        out.append(f'<text x="{x(t):.1f}" y="{top + ph + 14}" font-size="10" fill="#555" text-anchor="middle">{_fmt(t)}</text>')
+        out.append(f'<text x="{x(t):.1f}" y="{top + ph + 18}" font-size="10" fill="#555" text-anchor="middle">{_fmt(t)}</text>')
     out.append(f'<line x1="{x(0):.1f}" x2="{x(0):.1f}" y1="{top}" y2="{top + ph}" stroke="#888"/>')
     out.append(f'<line x1="{left}" x2="{width - right}" y1="{y(0):.1f}" y2="{y(0):.1f}" stroke="#888"/>')
-    out.append(f'<text x="{left + pw / 2:.1f}" y="{top + ph + 30}" font-size="10" fill="#333" text-anchor="middle">'
+    out.append(f'<text x="{left + pw / 2:.1f}" y="{top + ph + 34}" font-size="10" fill="#333" text-anchor="middle">'
                'points of effectiveness gained over standard mode →</text>')
     frontier = sorted((p for p in pts if p["status"] == "frontier"), key=lambda p: p["incremental_cost"])
     if frontier:
@@ -66,6 +67,7 @@ def plane_chart(title: str, points: Sequence[dict[str, Any]], unit: str, width: 
         d = " ".join(f"{'M' if i == 0 else 'L'}{x(a):.1f},{y(b):.1f}" for i, (a, b) in enumerate(line))
         out.append(f'<path class="frontier" d="{d}" fill="none" stroke="{BODY}" stroke-width="1.8"/>')
     out.append(f'<circle cx="{x(0):.1f}" cy="{y(0):.1f}" r="4" fill="{STANDARD}"><title>standard mode (origin)</title></circle>')
+    placed: list[tuple[float, float, float]] = []  # (left, right, baseline) of the point labels drawn so far
     for p in pts:
         cx, cy = x(p["incremental_points"]), y(p["incremental_cost"])
         tip = (f'{p["label"]}: {p["incremental_points"]:+.1f} points, {p["incremental_cost"]:+.2f} extra cost — '
@@ -88,10 +90,16 @@ def plane_chart(title: str, points: Sequence[dict[str, Any]], unit: str, width: 
             color = EXTENDED
         # labels of points in the right half go to their left, so a long body name never runs off the chart
         lx, anchor = (cx - 8, "end") if cx > left + pw / 2 else (cx + 8, "start")
-        out.append(f'<text x="{lx:.1f}" y="{cy - 6:.1f}" font-size="10" fill="{color}" text-anchor="{anchor}">'
+        w = 10 * GLYPH * len(str(p["label"]))
+        x0, x1, ly = (lx - w, lx, cy - 6) if anchor == "end" else (lx, lx + w, cy - 6)
+        while any(a < x1 + 2 and x0 - 2 < b and abs(ly - y0) < 14 for a, b, y0 in placed):  # no label over another
+            ly += 14
+        placed.append((x0, x1, ly))
+        out.append(f'<text x="{lx:.1f}" y="{ly:.1f}" font-size="10" fill="{color}" text-anchor="{anchor}">'
                    f'{escape(str(p["label"]))}</text>')
-    out.append(_legend([("frontier", BODY, False), ("dominated", NEGATIVE, False),
-                        ("extended dominance", EXTENDED, False), ("standard mode", STANDARD, False)],
+    # words, not codes, in the legend (tests/test_reports.py's layout probe holds every chart to it)
+    out.append(_legend([("Frontier", BODY, False), ("Dominated", NEGATIVE, False),
+                        ("Extended dominance", EXTENDED, False), ("Standard mode", STANDARD, False)],
                        left, height + extra - 10, width))
     out.append("</svg>")
     return "".join(out)
