@@ -13,7 +13,6 @@ in memory (2.6-3 GB for 12 million rows; ``benchmarks/payroll_ingest.py --design
 from __future__ import annotations
 
 import logging
-import re
 
 import duckdb
 import pandera.polars as pa
@@ -34,11 +33,11 @@ from pilotwatch.payroll.model import (
     query,
 )
 from schemas.payroll_records import RULE_COLUMNS, PayrollRecords
+from schemas.rejects import pandera_rejects
 from transforms.registry import resolve_bodies
 from warehouse import frame, one
 
 log = logging.getLogger("pilotwatch.payroll")
-_TEXT_COLUMNS = {"position_category", "currency", "status"}
 
 
 def scope(con: duckdb.DuckDBPyConnection, load: Load, staged: Staged) -> Scoped:
@@ -145,42 +144,28 @@ def check_rules(con: duckdb.DuckDBPyConnection, load: Load) -> pl.DataFrame:
             try:
                 PayrollRecords.validate(chunk, lazy=True)
             except pa.errors.SchemaErrors as exc:
-                found.append(pandera_reasons(exc.failure_cases, chunk))
+                found.append(pandera_reasons(exc, chunk))
     finally:
         cur.close()
     return pl.concat(found)
 
 
-def pandera_reasons(failures: pl.DataFrame, chunk: pl.DataFrame) -> pl.DataFrame:
-    """pandera failure cases of one chunk -> ``_rowid, column_name, reason``."""
-    friendly = {
-        "greater_than_or_equal_to": "is below the minimum",
-        "less_than_or_equal_to": "is above the maximum",
-        "not_nullable": "is missing",
-        "isin": "is not one of",
-    }
-    fc = failures.filter(pl.col("index").is_not_null())
-    ids = chunk["row_number"]
-    out = []
-    for case, context, column, check, index in fc.select(
-        "failure_case", "schema_context", "column", "check", "index"
-    ).iter_rows():
-        rowid = int(ids[int(index)])
-        if context == "DataFrameSchema":
-            row = chunk.row(int(index), named=True)
-            shown = ", ".join(f"{c} {row[c]}" for c in ("month", "hire_date", "leave_date") if row.get(c) is not None)
-            out.append((rowid, RULE_COLUMNS.get(check, "month"), f"breaks the rule '{check}' ({shown})"))
-            continue
-        base = check.split("(")[0]
-        bound = check[len(base):].strip("()")
-        if base == "isin":
-            bound = ", ".join(re.findall(r"'([^']*)'", bound))
-        word = friendly.get(base)
-        value = "missing" if case is None else f"'{case}'" if column in _TEXT_COLUMNS else str(case)
-        reason = f"{column} is missing" if base == "not_nullable" else (
-            f"{column} {value} {word} {bound}".strip() if word else f"{column} {value} fails check '{check}'")
-        out.append((rowid, column, reason))
-    return pl.DataFrame(out, schema=REJECTS, orient="row")
+def pandera_reasons(exc: pa.errors.SchemaErrors, chunk: pl.DataFrame) -> pl.DataFrame:
+    """pandera failures of one chunk -> ``_rowid, column_name, reason`` (through ``schemas.rejects``).
+
+    A rule about several columns is refused under the column it is about (``RULE_COLUMNS``) and
+    shows the dates it compared, so an operator sees which date is wrong.
+    """
+    found = pandera_rejects(exc, chunk, row="row_number", rule_headers=RULE_COLUMNS, explain=_explain_rule,
+                            name_check=False)
+    return found.rename({"_row": "_rowid"})
+
+
+def _explain_rule(check: str, row: dict[str, object]) -> str | None:
+    if check not in RULE_COLUMNS:
+        return None
+    shown = ", ".join(f"{c} {row[c]}" for c in ("month", "hire_date", "leave_date") if row.get(c) is not None)
+    return f"breaks the rule '{check}' ({shown})"
 
 
 def add_rejects(con: duckdb.DuckDBPyConnection, rejects: pl.DataFrame) -> None:
