@@ -167,11 +167,18 @@ def parse_into_warehouse(con: duckdb.DuckDBPyConnection, load: Load, staged: Sta
     year = load.request.year
     row, join = staged.row_sql("r")
     con.execute(f"DROP TABLE IF EXISTS {STAGED}")
-    con.execute(query("staged_records", table=STAGED, stage=STAGE, reader=_reader(lay, "_pr_csv_rejects2"),
-                      parsed=", ".join(f"{v} AS {k}" for k, v in parsed.items()), row=row, join=join,
-                      month_text=month_text, errors=err_list,
-                      scope=f"WHERE r.month IS NULL OR year(r.month) = {int(year)}" if year else ""),
-                [load.load_id])
+    # The reader's row estimate is tiny, so the optimizer would build the joins' hash tables on the
+    # file's side (out of memory at a few million rows): keep the written order, file on the probe side.
+    old = one(con, "SELECT current_setting('disabled_optimizers')")[0]  # type: ignore[index]
+    con.execute("SET disabled_optimizers = 'join_order,build_side_probe_side'")
+    try:
+        con.execute(query("staged_records", table=STAGED, stage=STAGE, reader=_reader(lay, "_pr_csv_rejects2"),
+                          parsed=", ".join(f"{v} AS {k}" for k, v in parsed.items()), row=row, join=join,
+                          month_text=month_text, errors=err_list,
+                          scope=f"WHERE r.month IS NULL OR year(r.month) = {int(year)}" if year else ""),
+                    [load.load_id])
+    finally:
+        con.execute(f"SET disabled_optimizers = {lit(str(old))}")
     if lay.fmt == "csv":
         again = int(one(con, "SELECT count(DISTINCT line) FROM _pr_csv_rejects2")[0])  # type: ignore[index]
         if again != staged.csv_rejected:
