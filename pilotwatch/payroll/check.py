@@ -63,8 +63,7 @@ def ensure_rates(con: duckdb.DuckDBPyConnection, load: Load, scoped: Scoped) -> 
     have = {r[0] for r in con.execute("SELECT year FROM core.macro_series WHERE series = ?", [series]).fetchall()}
     if set(scoped.years) - have:
         load_rate_series(con, series, run_id=load.request.run_id)
-    con.execute("CREATE OR REPLACE TEMP TABLE _pr_rates AS SELECT year, value AS usd_kzt FROM core.macro_series "
-                "WHERE series = ?", [series])
+    con.execute(query("rates"), [series])
 
 
 def load_rate_series(con: duckdb.DuckDBPyConnection, series: str = RATE_SERIES, *, run_id: str | None = None) -> int:

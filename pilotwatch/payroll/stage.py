@@ -188,8 +188,7 @@ def parse_into_warehouse(con: duckdb.DuckDBPyConnection, load: Load, staged: Sta
 
 def _csv_rejects(con: duckdb.DuckDBPyConnection, lay: Layout) -> tuple[tuple[int, ...], pl.DataFrame]:
     """Lines the CSV reader refused (unreadable values, wrong field counts), with reasons."""
-    rej = frame(con, "SELECT line, column_idx, column_name, error_type, csv_line, error_message "
-                     "FROM _pr_csv_rejects ORDER BY line, column_idx")
+    rej = frame(con, query("csv_rejects"))
     if rej.is_empty():
         return (), pl.DataFrame(schema=CSV_REJECTS)
     lines = sorted(set(rej["line"].to_list()))

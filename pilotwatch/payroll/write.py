@@ -111,8 +111,7 @@ def _replace_records(con: duckdb.DuckDBPyConnection, load: Load) -> None:
     """New employee hashes; the refused rows deleted from the staged table, which then replaces the
     file's body-years — by becoming ``core.payroll_records`` (with the other stored body-years copied
     into it) when that copies fewer rows than inserting it would, else by delete and insert."""
-    con.execute(f"INSERT INTO core.payroll_employees SELECT employee_key, employee_hash, {load.load_id} "
-                f"FROM {STAGE}.ids WHERE is_new")
+    con.execute(query("new_employees", stage=STAGE), [load.load_id])
     con.execute(f"DELETE FROM {STAGED} WHERE rowid IN (SELECT _rowid FROM _pr_rejects)")
     for extra in STAGED_EXTRAS:
         con.execute(f"ALTER TABLE {STAGED} DROP COLUMN {extra}")
