@@ -12,7 +12,10 @@ in memory (2.6-3 GB for 12 million rows; ``benchmarks/payroll_ingest.py --design
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
+from collections.abc import Callable
+from typing import Any
 
 import duckdb
 import pandera.polars as pa
@@ -31,9 +34,10 @@ from pilotwatch.payroll.model import (
     Load,
     Scoped,
     Staged,
+    lit,
     query,
 )
-from schemas.payroll_records import RULE_COLUMNS, PayrollRecords
+from schemas.payroll_records import RULE_COLUMNS, RULE_SQL, PayrollRecords
 from schemas.rejects import pandera_rejects
 from transforms.registry import resolve_bodies
 from warehouse import frame
@@ -125,9 +129,11 @@ def resolve(con: duckdb.DuckDBPyConnection, load: Load) -> Bodies:
 def check_rules(con: duckdb.DuckDBPyConnection, load: Load) -> pl.DataFrame:
     """The domain rules (schemas/payroll_records.py) on chunks of ``chunk_rows`` parsed rows.
 
-    Runs in a thread on its own cursor; returns ``_rowid, column_name, reason``.
+    Only the rows where SQL finds that a rule may be broken (``may_break``) reach pandera, which
+    then decides and words each refusal. Runs in a thread on its own cursor; returns
+    ``_rowid, column_name, reason``.
     """
-    sql_text = query("pandera_rows", table=STAGED)
+    sql_text = query("pandera_candidates", table=STAGED, may_break=may_break(PayrollRecords.to_schema()))
     found = [pl.DataFrame(schema=REJECTS)]
     cur = con.cursor()
     try:
@@ -141,6 +147,46 @@ def check_rules(con: duckdb.DuckDBPyConnection, load: Load) -> pl.DataFrame:
     finally:
         cur.close()
     return pl.concat(found)
+
+
+def _sql_value(value: object) -> str:
+    if isinstance(value, dt.date):
+        return f"DATE '{value.isoformat()}'"
+    if isinstance(value, str):
+        return lit(value)
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise TypeError(f"no SQL literal for {value!r}")
+    return repr(value)
+
+
+#: A pandera column check as the SQL condition that holds where the check fails.
+_CHECK_SQL: dict[str, Callable[[str, dict[str, Any]], str]] = {
+    "isin": lambda c, s: f"{c} NOT IN ({', '.join(_sql_value(v) for v in s['allowed_values'])})",
+    "greater_than_or_equal_to": lambda c, s: f"{c} < {_sql_value(s['min_value'])}",
+    "less_than_or_equal_to": lambda c, s: f"{c} > {_sql_value(s['max_value'])}",
+    "greater_than": lambda c, s: f"{c} <= {_sql_value(s['min_value'])}",
+    "less_than": lambda c, s: f"{c} >= {_sql_value(s['max_value'])}",
+}
+
+
+def may_break(schema: pa.DataFrameSchema) -> str:
+    """SQL that holds for every row on which a check of ``schema`` may fail ('true' when a check has no
+    SQL form: then pandera reads every row). pandera still decides and words each failure; this only
+    spares it — and the transfer to Python — the rows that obviously pass (nearly all of them)."""
+    parts = []
+    for name, column in schema.columns.items():
+        if not column.nullable:
+            parts.append(f"{name} IS NULL")
+        for c in column.checks:
+            make = _CHECK_SQL.get(c.name)
+            if make is None:
+                return "true"
+            parts.append(make(name, c.statistics))
+    for c in schema.checks:
+        if c.name not in RULE_SQL:
+            return "true"
+        parts.append(RULE_SQL[c.name])
+    return " OR ".join(f"({p})" for p in parts) or "false"
 
 
 def pandera_reasons(exc: pa.errors.SchemaErrors, chunk: pl.DataFrame) -> pl.DataFrame:
