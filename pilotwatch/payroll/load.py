@@ -1,4 +1,4 @@
-"""The records load as a recipe: stage, check, pseudonymise, write — then derive, publish once.
+"""The records load as a recipe: stage, bodies and ids, parse, check, write — then derive, publish once.
 
 ``load_records`` runs the steps in order, each a function of the values the earlier ones returned
 (``pilotwatch/payroll/model.py``); ``ingest_records`` is ``pilotwatch ingest payroll_records``:
@@ -6,7 +6,8 @@ load, derive the years it replaced, publish the warehouse once.
 
 Memory is bounded by ``PILOTWATCH_DUCKDB_MEMORY`` (default 1GB for DuckDB) plus one pandera chunk
 in Python, whatever the file size. The ids as delivered exist only in a scratch database in a
-private temporary directory (``PILOTWATCH_TMPDIR``), deleted when the load ends.
+private temporary directory (``PILOTWATCH_TMPDIR``), deleted when the load ends; the rows are parsed
+once, straight into the warehouse, already keyed (``stage.parse_into_warehouse``), and written once.
 """
 
 from __future__ import annotations
