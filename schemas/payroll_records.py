@@ -35,6 +35,14 @@ RULE_COLUMNS = {
 }
 
 
+#: The rules about several columns as SQL conditions that hold where the rule is broken (the load reads
+#: only the rows where a rule may be broken into Python; ``pilotwatch.payroll.check.may_break``).
+RULE_SQL = {
+    "hired by the end of the month paid for": "hire_date > last_day(month)",
+    "leave date not before hire date": "leave_date < hire_date",
+}
+
+
 class PayrollRecords(pa.DataFrameModel):
     """Typed records as parsed from the file (before the body and uniqueness checks in SQL)."""
 

@@ -82,15 +82,16 @@ def _bound(check: str, base: str) -> str:
     return inner
 
 
-def reason(check: str, column: str, value: object) -> str:
-    """``column 104.5 is above the maximum 100`` — a pandera check and the failing value, in words."""
+def reason(check: str, column: str, value: object, *, name_check: bool = True) -> str:
+    """``column 104.5 is above the maximum 100 (less_than_or_equal_to(100))`` — a pandera check and the
+    failing value, in words; ``name_check=False`` leaves out the check's own name in brackets."""
     base = check.split("(")[0]
     if base == "not_nullable":
         return f"{column} is missing"
     shown = "missing" if value is None else f"'{value}'" if isinstance(value, str) and not _numeric(value) else value
     word = _WORDS.get(base)
     if word:
-        return f"{column} {shown} {word} {_bound(check, base)}".rstrip() + f" ({check})"
+        return f"{column} {shown} {word} {_bound(check, base)}".rstrip() + (f" ({check})" if name_check else "")
     return f"{column} {shown} fails check '{check}'"
 
 
@@ -115,6 +116,8 @@ def pandera_rejects(
     headers: Mapping[str, str | None] | None = None,
     header_column: str | None = None,
     explain: Explain | None = None,
+    rule_headers: Mapping[str, str] | None = None,
+    name_check: bool = True,
 ) -> pl.DataFrame:
     """Turn a lazy pandera validation's failures on ``frame`` into ``REJECTS`` rows, one per source cell.
 
@@ -122,7 +125,10 @@ def pandera_rejects(
     under ``headers[column]`` (the source's header for it); a column mapped to ``None`` — or missing
     from ``headers`` while ``header_column`` is given — is reported under the per-row header found in
     ``frame[header_column]`` (the value's column of a wide table). ``explain`` words dataframe-wide
-    checks, which pandera reports without a failing value. Several failures of one cell are joined.
+    checks, which pandera reports without a failing value; ``rule_headers`` names the header a
+    dataframe-wide check is refused under (by check name; else the row as a whole, or ``header_column``).
+    ``name_check=False`` words a column check without the check's name (payroll's quarantine reads
+    ``base_salary -5.0 is below the minimum 0``). Several failures of one cell are joined.
     """
     fc = exc.failure_cases.filter(pl.col("index").is_not_null())
     if fc.is_empty():
@@ -132,6 +138,7 @@ def pandera_rejects(
     bad = fc.with_columns(pl.col("index").cast(pl.UInt32)).join(indexed, left_on="index", right_on="_idx", how="inner",
                                                                  suffix="_frame")
     headers = headers or {}
+    rule_headers = rule_headers or {}
     out: list[tuple[int, str | None, str]] = []
     for f in bad.iter_rows(named=True):
         check, column = str(f["check"]), str(f["column"])
@@ -139,8 +146,11 @@ def pandera_rejects(
         target = column if column in data else None  # None: a dataframe-wide check
         words = explain(check, data) if explain else None
         if words is None:
-            words = reason(check, target or "row", f["failure_case"])
-        header = headers.get(target, target) if target in headers or not header_column else None
+            words = reason(check, target or "row", f["failure_case"], name_check=name_check)
+        if target is None and check in rule_headers:
+            header: str | None = rule_headers[check]
+        else:
+            header = headers.get(target, target) if target in headers or not header_column else None
         if header is None and header_column:
             header = data.get(header_column)  # type: ignore[assignment]
         out.append((int(data[row]), header, words))  # type: ignore[arg-type]

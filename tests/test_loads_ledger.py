@@ -118,20 +118,19 @@ def test_a_failed_load_carries_its_result_and_keeps_its_audit(seeded_db: Path) -
 
 def test_meta_loads_is_written_in_one_function_and_pandera_translated_in_one() -> None:
     """The architecture, pinned: a second writer of meta.loads or a second pandera translator fails here.
-    (Payroll writes its row through ``pilotwatch.loads.write_row``; its pandera translation, which words
-    dataframe-wide date rules per chunk of an out-of-core load, is the one listed exception.)"""
+    (Payroll writes its row through ``pilotwatch.loads.write_row`` and words its date rules through
+    ``pandera_rejects``' options: no exception.)"""
     product = [p for d in ("pilotwatch", "flows", "schemas", "transforms", "warehouse")
                for p in (ROOT / d).rglob("*") if p.suffix in (".py", ".sql")]
-    pending = {ROOT / "pilotwatch" / "payroll" / "check.py"}
-    writers = {p.relative_to(ROOT).as_posix() for p in product if p not in pending
-               and re.search(r"(INSERT|UPDATE|DELETE)\s+(OR\s+REPLACE\s+)?(INTO\s+|FROM\s+)?meta\.loads\b",
+    writers = {p.relative_to(ROOT).as_posix() for p in product
+               if re.search(r"(INSERT|UPDATE|DELETE)\s+(OR\s+REPLACE\s+)?(INTO\s+|FROM\s+)?meta\.loads\b",
                              p.read_text(encoding="utf-8"), re.I)}
     assert writers == {"warehouse/sql/record_load.sql"}
-    users = {p.relative_to(ROOT).as_posix() for p in product if p not in pending and p.suffix == ".py"
+    users = {p.relative_to(ROOT).as_posix() for p in product if p.suffix == ".py"
              and "sql(\"record_load\")" in p.read_text(encoding="utf-8")}
     assert users == {"pilotwatch/loads/ledger.py"}
-    translators = {p.relative_to(ROOT).as_posix() for p in product if p not in pending
-                   and ".failure_cases" in p.read_text(encoding="utf-8")}
+    translators = {p.relative_to(ROOT).as_posix() for p in product
+                   if ".failure_cases" in p.read_text(encoding="utf-8")}
     assert translators == {"schemas/rejects.py"}
 
 
@@ -151,6 +150,30 @@ def test_pandera_failures_become_reasons_under_the_source_headers() -> None:
     assert got.schema == pl.Schema(REJECTS)
     assert got.rows() == [(5, "Вопрос 1", "Q1 7 is above the maximum 5 (less_than_or_equal_to(5))"),
                           (5, "Год", "year 1985 is below the minimum 1991 (greater_than_or_equal_to(1991))")]
+
+
+class _Dates(pa.DataFrameModel):
+    amount: float = pa.Field(ge=0)
+    hired: int
+    paid: int
+
+    @pa.dataframe_check(name="hired before paid")
+    def hired_before_paid(cls, data: pa.PolarsData) -> pl.LazyFrame:
+        return data.lazyframe.select(pl.col("hired") <= pl.col("paid"))
+
+
+def test_a_rule_over_several_columns_is_refused_under_the_column_it_names() -> None:
+    frame = pl.DataFrame({"_row": [7, 8], "amount": [-5.0, 1.0], "hired": [1, 9], "paid": [3, 4]})
+    with pytest.raises(pa.errors.SchemaErrors) as exc:
+        _Dates.validate(frame, lazy=True)
+
+    def explain(check: str, row: dict[str, object]) -> str | None:
+        return f"breaks '{check}' (hired {row['hired']}, paid {row['paid']})" if check == "hired before paid" else None
+
+    got = pandera_rejects(exc.value, frame, rule_headers={"hired before paid": "hired"}, explain=explain,
+                          name_check=False)
+    assert got.rows() == [(7, "amount", "amount -5.0 is below the minimum 0"),
+                          (8, "hired", "breaks 'hired before paid' (hired 9, paid 4)")]
 
 
 # ------------------------------------------------------------------ the quarantine names the real column

@@ -71,7 +71,35 @@ def test_a_stage_row_finds_its_line_the_same_in_python_and_in_sql(fmt: str, bad_
 
 
 def test_a_named_sql_file_with_a_placeholder_left_is_refused() -> None:
-    assert "CREATE TABLE st.rows" in query("stage_rows", stage="st", parsed="1 AS a", reader="range(1)", columns="a",
-                                           month_text="NULL", errors="NULL")
-    with pytest.raises(ValueError, match=r"payroll/stage_rows\.sql: placeholder left unfilled"):
-        query("stage_rows", stage="st")
+    assert "CREATE TABLE st.labels" in query("stage_labels", stage="st", employee_id="a", body_code="b",
+                                             month="m", touched="false", reader="range(1)")
+    with pytest.raises(ValueError, match=r"payroll/stage_labels\.sql: placeholder left unfilled"):
+        query("stage_labels", stage="st")
+
+
+def test_sql_flags_every_row_on_which_a_rule_of_the_schema_fails() -> None:
+    """pandera reads only the rows ``may_break`` flags: it must flag every row pandera refuses (and here,
+    on rows each breaking one rule at its edge, no other)."""
+    import pandera.polars as pa
+
+    from pilotwatch.payroll.check import may_break
+    from schemas.payroll_records import PayrollRecords
+
+    good = {"position_category": "specialist", "grade": 8, "month": dt.date(2019, 1, 1), "base_salary": 0.0,
+            "bonus": 100_000_000.0, "other_pay": 5.0, "currency": "KZT", "hire_date": dt.date(2019, 1, 31),
+            "leave_date": dt.date(2019, 1, 31), "status": "left"}
+    edits = [{}, {"grade": None}, {"hire_date": None, "leave_date": dt.date(1900, 1, 1)},
+             {"position_category": "janitor"}, {"grade": 0}, {"grade": 41}, {"month": dt.date(1990, 12, 1)},
+             {"base_salary": -0.01}, {"bonus": 100_000_000.01}, {"other_pay": None}, {"currency": "EUR"},
+             {"hire_date": dt.date(1949, 12, 31)}, {"status": None}, {"hire_date": dt.date(2019, 2, 1)},
+             {"leave_date": dt.date(2019, 1, 30)}]
+    rows = pl.DataFrame([good | e for e in edits], schema_overrides={"grade": pl.Int64})
+    rows = rows.with_row_index("row_number").with_columns(pl.col("row_number").cast(pl.Int64))
+    try:
+        PayrollRecords.validate(rows, lazy=True)
+        refused: set[int] = set()
+    except pa.errors.SchemaErrors as exc:
+        refused = set(exc.failure_cases["index"].drop_nulls().to_list())
+    flagged = {n for (n,) in duckdb.sql(f"SELECT row_number FROM rows WHERE {may_break(PayrollRecords.to_schema())}"
+                                        ).fetchall()}
+    assert refused == set(range(3, len(edits))) == flagged

@@ -1,5 +1,5 @@
-"""Step 2, check: every rule a record must meet, each refusal a ``_pr_rejects`` row (stage rowid,
-column, reason).
+"""Step 2, check: every rule a record must meet, each refusal a ``_pr_rejects`` row (rowid of
+``core.payroll_records_staged``, column, reason).
 
 In SQL: values that did not parse, a missing id or body, a body nobody knows (each distinct label
 resolved once against the registry), USD without a rate. With pandera (``schemas/payroll_records.py``)
@@ -12,8 +12,10 @@ in memory (2.6-3 GB for 12 million rows; ``benchmarks/payroll_ingest.py --design
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
-import re
+from collections.abc import Callable
+from typing import Any
 
 import duckdb
 import pandera.polars as pa
@@ -26,39 +28,37 @@ from pilotwatch.payroll.model import (
     RATE_SERIES,
     REJECTS,
     STAGE,
+    STAGED,
     SYNTHETIC_CODE,
     Bodies,
     Load,
     Scoped,
     Staged,
+    lit,
     query,
 )
-from schemas.payroll_records import RULE_COLUMNS, PayrollRecords
+from schemas.payroll_records import RULE_COLUMNS, RULE_SQL, PayrollRecords
+from schemas.rejects import pandera_rejects
 from transforms.registry import resolve_bodies
-from warehouse import frame, one
+from warehouse import frame
 
 log = logging.getLogger("pilotwatch.payroll")
-_TEXT_COLUMNS = {"position_category", "currency", "status"}
 
 
 def scope(con: duckdb.DuckDBPyConnection, load: Load, staged: Staged) -> Scoped:
-    """Views ``_pr_rows`` (the requested year) and ``_pr_rows_numbered``; an empty ``_pr_rejects``."""
+    """Rows in and out of the requested year (from the first pass); ``_pr_badlines``; an empty ``_pr_rejects``."""
     year = load.request.year
-    where = f"WHERE month IS NULL OR year(month) = {int(year)}" if year else ""
-    con.execute(query("rows_view", stage=STAGE, scope=where))
     if len(staged.badline_ks) > FEW_BAD_LINES:
         ks = pl.DataFrame({"k": list(staged.badline_ks), "n": list(range(1, len(staged.badline_ks) + 1))},
                           schema={"k": pl.Int64, "n": pl.Int64})
         con.register("_pr_badlines_frame", ks)
         con.execute("CREATE OR REPLACE TEMP TABLE _pr_badlines AS SELECT * FROM _pr_badlines_frame")
         con.unregister("_pr_badlines_frame")
-    row, join = staged.row_sql("r")
-    con.execute(query("rows_numbered_view", row=row, join=join))
-    in_scope = int(one(con, "SELECT count(*) FROM _pr_rows")[0]) if year else staged.rows  # type: ignore[index]
-    years = tuple(int(r[0]) for r in con.execute(
-        "SELECT DISTINCT year(month) FROM _pr_rows WHERE month IS NOT NULL ORDER BY 1").fetchall())
+    counts = frame(con, f"SELECT year, sum(rows) AS n FROM {STAGE}.labels WHERE is_label GROUP BY year")
+    in_scope = sum(n for y, n in counts.iter_rows() if y is None or year is None or y == year)
+    years = tuple(sorted(int(y) for y in counts["year"].drop_nulls() if year is None or y == year))
     con.execute("CREATE OR REPLACE TEMP TABLE _pr_rejects (_rowid BIGINT, column_name VARCHAR, reason VARCHAR)")
-    return Scoped(staged.rows + staged.csv_rejected, staged.rows - in_scope, years)
+    return Scoped(staged.rows + staged.csv_rejected, staged.rows - int(in_scope), years)
 
 
 def ensure_rates(con: duckdb.DuckDBPyConnection, load: Load, scoped: Scoped) -> None:
@@ -67,8 +67,7 @@ def ensure_rates(con: duckdb.DuckDBPyConnection, load: Load, scoped: Scoped) -> 
     have = {r[0] for r in con.execute("SELECT year FROM core.macro_series WHERE series = ?", [series]).fetchall()}
     if set(scoped.years) - have:
         load_rate_series(con, series, run_id=load.request.run_id)
-    con.execute("CREATE OR REPLACE TEMP TABLE _pr_rates AS SELECT year, value AS usd_kzt FROM core.macro_series "
-                "WHERE series = ?", [series])
+    con.execute(query("rates"), [series])
 
 
 def load_rate_series(con: duckdb.DuckDBPyConnection, series: str = RATE_SERIES, *, run_id: str | None = None) -> int:
@@ -90,17 +89,16 @@ def load_rate_series(con: duckdb.DuckDBPyConnection, series: str = RATE_SERIES, 
     return n
 
 
-def check_sql(con: duckdb.DuckDBPyConnection, load: Load) -> Bodies:
-    """Parse errors, missing ids and bodies, bodies nobody knows, USD without a rate."""
-    bodies = resolve(con)
-    con.execute(query("check_sql"), [load.request.rate_series])
-    return bodies
+def check_sql(con: duckdb.DuckDBPyConnection, load: Load) -> None:
+    """Parse errors, missing ids, months and bodies, bodies nobody knows, USD without a rate."""
+    con.execute(query("check_sql", table=STAGED), [load.request.rate_series])
 
 
-def resolve(con: duckdb.DuckDBPyConnection) -> Bodies:
-    """``_pr_bodymap``: each (body label, year) to a body code, or a reason it is refused."""
-    labels = frame(con, "SELECT DISTINCT body_code AS body_label, CAST(year(month) AS BIGINT) AS year "
-                        "FROM _pr_rows WHERE body_code IS NOT NULL")
+def resolve(con: duckdb.DuckDBPyConnection, load: Load) -> Bodies:
+    """``_pr_bodymap``: each (body label, year) of the requested year(s) to a body code, or a reason it is refused."""
+    year = load.request.year
+    labels = frame(con, f"SELECT body_label, year FROM {STAGE}.labels WHERE is_label AND body_label IS NOT NULL"
+                        + (f" AND (year IS NULL OR year = {int(year)})" if year else ""))
     reg = registry.registry_frames(con)
     kinds = dict(zip(reg["bodies"]["body_code"], reg["bodies"]["kind"], strict=True))
     labels = labels.with_columns(name=pl.col("body_label").str.strip_chars())
@@ -131,11 +129,11 @@ def resolve(con: duckdb.DuckDBPyConnection) -> Bodies:
 def check_rules(con: duckdb.DuckDBPyConnection, load: Load) -> pl.DataFrame:
     """The domain rules (schemas/payroll_records.py) on chunks of ``chunk_rows`` parsed rows.
 
-    Runs in a thread on its own cursor (temporary views are per connection, so it reads the
-    stage table itself); returns ``_rowid, column_name, reason``.
+    Only the rows where SQL finds that a rule may be broken (``may_break``) reach pandera, which
+    then decides and words each refusal. Runs in a thread on its own cursor; returns
+    ``_rowid, column_name, reason``.
     """
-    year = load.request.year
-    sql_text = query("pandera_rows", stage=STAGE, scope=f"AND year(month) = {int(year)}" if year else "")
+    sql_text = query("pandera_candidates", table=STAGED, may_break=may_break(PayrollRecords.to_schema()))
     found = [pl.DataFrame(schema=REJECTS)]
     cur = con.cursor()
     try:
@@ -145,42 +143,68 @@ def check_rules(con: duckdb.DuckDBPyConnection, load: Load) -> pl.DataFrame:
             try:
                 PayrollRecords.validate(chunk, lazy=True)
             except pa.errors.SchemaErrors as exc:
-                found.append(pandera_reasons(exc.failure_cases, chunk))
+                found.append(pandera_reasons(exc, chunk))
     finally:
         cur.close()
     return pl.concat(found)
 
 
-def pandera_reasons(failures: pl.DataFrame, chunk: pl.DataFrame) -> pl.DataFrame:
-    """pandera failure cases of one chunk -> ``_rowid, column_name, reason``."""
-    friendly = {
-        "greater_than_or_equal_to": "is below the minimum",
-        "less_than_or_equal_to": "is above the maximum",
-        "not_nullable": "is missing",
-        "isin": "is not one of",
-    }
-    fc = failures.filter(pl.col("index").is_not_null())
-    ids = chunk["row_number"]
-    out = []
-    for case, context, column, check, index in fc.select(
-        "failure_case", "schema_context", "column", "check", "index"
-    ).iter_rows():
-        rowid = int(ids[int(index)])
-        if context == "DataFrameSchema":
-            row = chunk.row(int(index), named=True)
-            shown = ", ".join(f"{c} {row[c]}" for c in ("month", "hire_date", "leave_date") if row.get(c) is not None)
-            out.append((rowid, RULE_COLUMNS.get(check, "month"), f"breaks the rule '{check}' ({shown})"))
-            continue
-        base = check.split("(")[0]
-        bound = check[len(base):].strip("()")
-        if base == "isin":
-            bound = ", ".join(re.findall(r"'([^']*)'", bound))
-        word = friendly.get(base)
-        value = "missing" if case is None else f"'{case}'" if column in _TEXT_COLUMNS else str(case)
-        reason = f"{column} is missing" if base == "not_nullable" else (
-            f"{column} {value} {word} {bound}".strip() if word else f"{column} {value} fails check '{check}'")
-        out.append((rowid, column, reason))
-    return pl.DataFrame(out, schema=REJECTS, orient="row")
+def _sql_value(value: object) -> str:
+    if isinstance(value, dt.date):
+        return f"DATE '{value.isoformat()}'"
+    if isinstance(value, str):
+        return lit(value)
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise TypeError(f"no SQL literal for {value!r}")
+    return repr(value)
+
+
+#: A pandera column check as the SQL condition that holds where the check fails.
+_CHECK_SQL: dict[str, Callable[[str, dict[str, Any]], str]] = {
+    "isin": lambda c, s: f"{c} NOT IN ({', '.join(_sql_value(v) for v in s['allowed_values'])})",
+    "greater_than_or_equal_to": lambda c, s: f"{c} < {_sql_value(s['min_value'])}",
+    "less_than_or_equal_to": lambda c, s: f"{c} > {_sql_value(s['max_value'])}",
+    "greater_than": lambda c, s: f"{c} <= {_sql_value(s['min_value'])}",
+    "less_than": lambda c, s: f"{c} >= {_sql_value(s['max_value'])}",
+}
+
+
+def may_break(schema: pa.DataFrameSchema) -> str:
+    """SQL that holds for every row on which a check of ``schema`` may fail ('true' when a check has no
+    SQL form: then pandera reads every row). pandera still decides and words each failure; this only
+    spares it — and the transfer to Python — the rows that obviously pass (nearly all of them)."""
+    parts = []
+    for name, column in schema.columns.items():
+        if not column.nullable:
+            parts.append(f"{name} IS NULL")
+        for c in column.checks:
+            make = _CHECK_SQL.get(c.name)
+            if make is None:
+                return "true"
+            parts.append(make(name, c.statistics))
+    for c in schema.checks:
+        if c.name not in RULE_SQL:
+            return "true"
+        parts.append(RULE_SQL[c.name])
+    return " OR ".join(f"({p})" for p in parts) or "false"
+
+
+def pandera_reasons(exc: pa.errors.SchemaErrors, chunk: pl.DataFrame) -> pl.DataFrame:
+    """pandera failures of one chunk -> ``_rowid, column_name, reason`` (through ``schemas.rejects``).
+
+    A rule about several columns is refused under the column it is about (``RULE_COLUMNS``) and
+    shows the dates it compared, so an operator sees which date is wrong.
+    """
+    found = pandera_rejects(exc, chunk, row="row_number", rule_headers=RULE_COLUMNS, explain=_explain_rule,
+                            name_check=False)
+    return found.rename({"_row": "_rowid"})
+
+
+def _explain_rule(check: str, row: dict[str, object]) -> str | None:
+    if check not in RULE_COLUMNS:
+        return None
+    shown = ", ".join(f"{c} {row[c]}" for c in ("month", "hire_date", "leave_date") if row.get(c) is not None)
+    return f"breaks the rule '{check}' ({shown})"
 
 
 def add_rejects(con: duckdb.DuckDBPyConnection, rejects: pl.DataFrame) -> None:
@@ -190,42 +214,34 @@ def add_rejects(con: duckdb.DuckDBPyConnection, rejects: pl.DataFrame) -> None:
         con.unregister("_pr_found")
 
 
-def _dup_source(bodies: Bodies) -> dict[str, str]:
-    """When every body has one name in the file the name stands for the body and no join is needed."""
-    if bodies.one_name_each:
-        return {"source": "_pr_rows r", "body": "r.body_code"}
-    return {"source": "_pr_rows r JOIN _pr_bodymap m ON m.body_label = r.body_code AND m.year = year(r.month)",
-            "body": "m.body_code"}
-
-
-def dup_candidates(con: duckdb.DuckDBPyConnection, bodies: Bodies) -> None:
+def dup_candidates(con: duckdb.DuckDBPyConnection) -> None:
     """``_pr_dupkeys``: hashes of (employee, body, month) that occur more than once in the file."""
-    con.execute(query("dup_keys", **_dup_source(bodies)))
+    con.execute(query("dup_keys", table=STAGED))
 
 
-def check_unique(con: duckdb.DuckDBPyConnection, staged: Staged, bodies: Bodies) -> None:
+def check_unique(con: duckdb.DuckDBPyConnection) -> None:
     """One row per employee, body and month among the rows still accepted (candidates: ``dup_candidates``)."""
-    dup = frame(con, query("dup_rows", **_dup_source(bodies)))
+    dup = frame(con, query("dup_rows", table=STAGED))
     con.execute("DROP TABLE _pr_dupkeys")
     if dup.is_empty():
         return
-    key = ["employee_id", "body_code", "month"]
-    payload = [c for c in dup.columns if c not in ("_rowid", *key)]
+    key = ["employee_key", "body_code", "month"]
+    payload = [c for c in dup.columns if c not in ("_rowid", "row_number", *key)]
     dup = dup.with_columns(
         _n=pl.len().over(key),
         _variants=pl.struct(payload).n_unique().over(key),
-        _first=pl.col("_rowid").min().over(key),
+        _first=pl.col("row_number").min().over(key),
     ).filter(pl.col("_n") > 1)
     rows = []
-    for rowid, first, variants, members in dup.with_columns(
-        _members=pl.col("_rowid").implode().over(key)
-    ).select("_rowid", "_first", "_variants", "_members").iter_rows():
+    for rowid, row, first, variants, members in dup.with_columns(
+        _members=pl.col("row_number").sort().implode().over(key)
+    ).select("_rowid", "row_number", "_first", "_variants", "_members").iter_rows():
         if variants == 1:
-            if rowid != first:
-                rows.append((rowid, "employee_id", f"duplicate of row {staged.row_number(first)} "
+            if row != first:
+                rows.append((rowid, "employee_id", f"duplicate of row {first} "
                                                    "(same employee, body, month and values)"))
         else:
-            listed = ", ".join(str(staged.row_number(m)) for m in members)
+            listed = ", ".join(str(m) for m in members)
             rows.append((rowid, "employee_id", f"rows {listed} give different values for the same employee, "
                                                "body and month (all refused)"))
     add_rejects(con, pl.DataFrame(rows, schema=REJECTS, orient="row"))

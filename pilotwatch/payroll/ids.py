@@ -1,7 +1,8 @@
 """Pseudonymisation: every distinct employee id becomes hex HMAC-SHA256(salt, id) before it is stored.
 
 Hashing happens once per distinct id (100,000), never per row (12 million), in Python's ``hmac``;
-the rows meet their hash through ``pr_stage.ids`` (scratch) and carry a compact ``employee_key``.
+the rows meet their hash through ``pr_stage.ids`` (scratch) as the file is parsed into the warehouse,
+and carry a compact ``employee_key``.
 """
 
 from __future__ import annotations
@@ -52,7 +53,8 @@ def pseudonymise(con: duckdb.DuckDBPyConnection, staged: Staged) -> Pseudonymise
     Ids of CSV lines the reader refused count too: if any id arrives unhashed, a salt is needed
     (their quarantine rows show the hash).
     """
-    ids = con.sql(f"SELECT DISTINCT employee_id FROM {STAGE}.rows WHERE employee_id IS NOT NULL").fetch_arrow_table()
+    ids = con.sql(f"SELECT employee_id FROM {STAGE}.labels WHERE NOT is_label AND employee_id IS NOT NULL"
+                  ).fetch_arrow_table()
     raw = ids.column("employee_id").to_pylist()
     if all(HASHED_ID.match(i) for i in raw + refused_ids(staged)):
         salt, new_salt = b"", False

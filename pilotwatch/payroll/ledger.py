@@ -10,7 +10,7 @@ from __future__ import annotations
 import duckdb
 
 from pilotwatch.loads.ledger import write_row
-from pilotwatch.payroll.model import DATASET, SOURCE_ID, Load, RecordsResult, now
+from pilotwatch.payroll.model import DATASET, SOURCE_ID, Load, RecordsResult, now, query
 from warehouse import one, sql
 
 
@@ -27,8 +27,7 @@ def record(con: duckdb.DuckDBPyConnection, load: Load, result: RecordsResult, sh
 
 def loaded_before(con: duckdb.DuckDBPyConnection, uri: str) -> bool:
     """Was a load of this source ever recorded as loaded or unchanged?"""
-    row = one(con, "SELECT 1 FROM meta.loads WHERE dataset = ? AND source_uri = ? "
-                   "AND status IN ('loaded', 'unchanged') LIMIT 1", [DATASET, uri])
+    row = one(con, query("loaded_before"), [DATASET, uri])
     return row is not None
 
 

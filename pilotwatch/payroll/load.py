@@ -1,4 +1,4 @@
-"""The records load as a recipe: stage, check, pseudonymise, write — then derive, publish once.
+"""The records load as a recipe: stage, bodies and ids, parse, check, write — then derive, publish once.
 
 ``load_records`` runs the steps in order, each a function of the values the earlier ones returned
 (``pilotwatch/payroll/model.py``); ``ingest_records`` is ``pilotwatch ingest payroll_records``:
@@ -6,7 +6,8 @@ load, derive the years it replaced, publish the warehouse once.
 
 Memory is bounded by ``PILOTWATCH_DUCKDB_MEMORY`` (default 1GB for DuckDB) plus one pandera chunk
 in Python, whatever the file size. The ids as delivered exist only in a scratch database in a
-private temporary directory (``PILOTWATCH_TMPDIR``), deleted when the load ends.
+private temporary directory (``PILOTWATCH_TMPDIR``), deleted when the load ends; the rows are parsed
+once, straight into the warehouse, already keyed (``stage.parse_into_warehouse``), and written once.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from pilotwatch.payroll.model import (
     DATASET,
     RATE_SERIES,
     STAGE,
+    STAGED,
     Load,
     PayrollError,
     RecordsResult,
@@ -44,7 +46,7 @@ from pilotwatch.payroll.model import (
     lit,
     now,
 )
-from pilotwatch.payroll.stage import stage
+from pilotwatch.payroll.stage import parse_into_warehouse, stage
 from pilotwatch.payroll.write import write
 from pilotwatch.sources.fetch import safe_uri
 from schemas.payroll_records import PayrollRecords  # noqa: F401 - the rules the check step applies
@@ -58,7 +60,7 @@ CHUNK_ROWS = 1_000_000
 #: Refused rows listed one by one in core.quarantine per load; the rest are counted in one line.
 QUARANTINE_LIMIT = 10_000
 _SCRATCH_TABLES = ("_pr_rejects", "_pr_badlines", "_pr_bodymap", "_pr_scope", "_pr_rates", "_pr_dupkeys",
-                   "_pr_csv_rejects", "_pr_csv_scans")
+                   "_pr_csv_rejects", "_pr_csv_rejects_scans", "_pr_csv_rejects2", "_pr_csv_rejects2_scans")
 
 
 class _Clock:
@@ -90,7 +92,7 @@ def load_records(con: duckdb.DuckDBPyConnection, location: str, *, year: int | N
 
 
 #: The steps ``_Clock.lap`` marks in one load (stage ... load, cleanup): the progress bar's length.
-LOAD_STEPS = 7
+LOAD_STEPS = 8
 
 
 def _load_records(con: duckdb.DuckDBPyConnection, request: Request, clock: _Clock) -> RecordsResult:
@@ -109,25 +111,28 @@ def _load_records(con: duckdb.DuckDBPyConnection, request: Request, clock: _Cloc
 
 
 def _steps(con: duckdb.DuckDBPyConnection, load: Load, clock: _Clock) -> RecordsResult:
-    """stage -> check (SQL, with pandera beside it) -> pseudonymise -> uniqueness -> write."""
+    """stage (first pass) -> bodies, ids -> parse into the warehouse -> check (SQL, pandera beside it) -> write."""
     staged = stage(con, load)
     clock.lap("stage")
-    # pandera (Python, one core) runs beside everything DuckDB does until the uniqueness check
+    scoped = check.scope(con, load, staged)
+    check.ensure_rates(con, load, scoped)
+    bodies = check.resolve(con, load)
+    ids = pseudonymise(con, staged)
+    clock.lap("bodies_ids")
+    parse_into_warehouse(con, load, staged)
+    clock.lap("parse")
+    # pandera (Python, one core) runs beside DuckDB's own checks until the uniqueness check
     rules = Background(lambda: check.check_rules(con, load), "pandera")
     try:
-        scoped = check.scope(con, load, staged)
-        check.ensure_rates(con, load, scoped)
-        bodies = check.check_sql(con, load)
+        check.check_sql(con, load)
+        check.dup_candidates(con)
         clock.lap("validate_sql")
-        check.dup_candidates(con, bodies)
-        ids = pseudonymise(con, staged)
-        clock.lap("validate_unique_hash_ids")
     except BaseException:
         rules.wait()  # never leave the thread reading through a connection about to close
         raise
     check.add_rejects(con, rules.join())
     clock.lap("validate_pandera_wait")
-    check.check_unique(con, staged, bodies)
+    check.check_unique(con)
     clock.lap("validate_unique")
     result = write(con, load, staged, scoped, bodies, ids)
     clock.lap("load")
@@ -144,14 +149,11 @@ def _start(con: duckdb.DuckDBPyConnection, request: Request, workdir: Path) -> L
 
 def _clean_up(con: duckdb.DuckDBPyConnection, workdir: Path) -> None:
     """Drop the scratch tables (first, so that detaching has nothing to checkpoint) and delete the directory."""
-    for t in ("rows", "ids"):
+    for t in (f"{STAGE}.labels", f"{STAGE}.ids", STAGED):  # STAGED is gone unless the load stopped early
         with contextlib.suppress(duckdb.Error):
-            con.execute(f"DROP TABLE IF EXISTS {STAGE}.{t}")
+            con.execute(f"DROP TABLE IF EXISTS {t}")
     with contextlib.suppress(duckdb.Error):
         con.execute(f"DETACH DATABASE IF EXISTS {STAGE}")
-    for v in ("_pr_rows_numbered", "_pr_rows"):
-        with contextlib.suppress(duckdb.Error):
-            con.execute(f"DROP VIEW IF EXISTS {v}")
     for t in _SCRATCH_TABLES:
         with contextlib.suppress(duckdb.Error):
             con.execute(f"DROP TABLE IF EXISTS {t}")

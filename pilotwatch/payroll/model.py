@@ -23,6 +23,11 @@ SOURCE_ID = "adhoc"
 RATE_SERIES = "usd_kzt"
 #: The scratch database (ids as delivered live only there) as attached to the warehouse connection.
 STAGE = "pr_stage"
+#: The file parsed once into the warehouse, keyed; the load deletes its refused rows and makes it (or
+#: inserts it into) ``core.payroll_records``.
+STAGED = "core.payroll_records_staged"
+#: Its columns after those of ``core.payroll_records``: what a refused row needs (warehouse/sql/payroll/staged_records.sql).
+STAGED_EXTRAS = ("_has_id", "_body_label", "_body_reason", "_month_text", "_errors", "_pilot")
 #: Target type of each column a records file may have (the canonical header names).
 COLUMN_TYPES = {
     "employee_id": "VARCHAR",
@@ -139,11 +144,11 @@ class Layout:
 
 @dataclass(frozen=True)
 class Staged:
-    """The file parsed into ``pr_stage.rows``, with the lines the CSV reader refused."""
+    """The file's first pass (``pr_stage.labels``: ids, body labels), with the lines the CSV reader refused."""
 
     layout: Layout
     fetched: Fetched
-    rows: int  # rows in the stage (the file's readable rows)
+    rows: int  # the file's readable rows
     badline_ks: tuple[int, ...] = ()  # CSV: good rows before each unreadable line
     csv_rejects: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=CSV_REJECTS))
 
@@ -171,7 +176,7 @@ class Staged:
 
 @dataclass(frozen=True)
 class Scoped:
-    """The stage rows of the requested year(s), as views ``_pr_rows`` / ``_pr_rows_numbered``."""
+    """How many rows the file has, how many lie outside the requested year, and the years it covers."""
 
     rows_read: int
     rows_skipped: int

@@ -1,9 +1,13 @@
-"""Step 1, stage: fetch the file (or find it unchanged) and parse it once into the scratch database.
+"""Step 1, stage: fetch the file (or find it unchanged), read its ids and body labels, then parse it
+once, straight into the warehouse.
 
-DuckDB's parallel reader parses straight into ``pr_stage.rows``, a table of a scratch database in
-the load's private temporary directory: never the warehouse file, since it holds the ids as
-delivered. Values that do not parse (a salary "twelve thousand", a month "2019-13") are kept with
-the reason — for CSV the reader's own ``store_rejects``, for Parquet text columns ``TRY_CAST``.
+The first pass of DuckDB's parallel reader keeps only the distinct ids and (body label, year)
+pairs, in ``pr_stage.labels``, a scratch database in the load's private temporary directory (the
+ids as delivered never reach the warehouse file). Once the ids are hashed to keys and the labels
+resolved to bodies, the second pass (``parse_into_warehouse``) writes every row once, compressed,
+into ``core.payroll_records_staged`` with its key, body code and file row. Values that do not parse
+(a salary "twelve thousand", a month "2019-13") are kept with the reason — for CSV the reader's own
+``store_rejects``, for Parquet text columns ``TRY_CAST``.
 """
 
 from __future__ import annotations
@@ -25,8 +29,10 @@ from pilotwatch.payroll.model import (
     KIND,
     SOURCE_ID,
     STAGE,
+    STAGED,
     Layout,
     Load,
+    PayrollError,
     Staged,
     Stopped,
     lit,
@@ -51,7 +57,7 @@ def stage(con: duckdb.DuckDBPyConnection, load: Load) -> Staged:
     problem, staged = None, None
     try:
         lay = layout(con, load.request.fmt, got.path, load.uri)
-        staged = _parse_into_stage(con, lay)
+        staged = _first_pass(con, lay)
     except SourceError as exc:
         problem = str(exc)
     except (duckdb.Error, OSError) as exc:
@@ -100,10 +106,9 @@ def _stop_if_unchanged(con: duckdb.DuckDBPyConnection, load: Load, fetched: Fetc
         raise Stopped("unchanged", "source unchanged since the last load", fetched.sha256)
 
 
-def _parse_into_stage(con: duckdb.DuckDBPyConnection,
-                      lay: Layout) -> tuple[Layout, int, tuple[int, ...], pl.DataFrame]:
-    """``pr_stage.rows`` from the file; (layout, rows staged, bad-line offsets, CSV rejects)."""
-    parsed, columns, errors = [], [], []
+def _expressions(lay: Layout) -> tuple[dict[str, str], list[str]]:
+    """The parse expression of every canonical column (and of its error), and the columns that can fail."""
+    parsed, errors = {}, []
     for col in COLUMN_TYPES:
         if col in lay.source_names:
             value, error = parse(col, f'"{lay.source_names[col]}"', lay.source_types[col])
@@ -111,42 +116,79 @@ def _parse_into_stage(con: duckdb.DuckDBPyConnection,
             value, error = ("NULL", None)
         if col in DEFAULTS:
             value = f"coalesce({value}, {DEFAULTS[col]})"
-        parsed.append(f"{value} AS {col}")
-        columns.append(col)
+        parsed[col] = value
         if error:
-            parsed.append(f"{error} AS _err_{col}")
+            parsed[f"_err_{col}"] = error
             errors.append(col)
-    parsed.append(f'CAST("{lay.source_names["month"]}" AS VARCHAR) AS _month_src')
-    month_text = "CASE WHEN _err_month IS NOT NULL THEN _month_src END" if "month" in errors else "NULL::VARCHAR"
-    err_list = (
-        "CASE WHEN " + " OR ".join(f"_err_{c} IS NOT NULL" for c in errors) + " THEN list_filter(["
-        + ", ".join(f"{{'c': '{c}', 'r': _err_{c}}}" for c in errors) + "], lambda x: x.r IS NOT NULL) END"
-        if errors else "NULL"
-    )
+    parsed["_month_src"] = f'CAST("{lay.source_names["month"]}" AS VARCHAR)'
+    return parsed, errors
+
+
+def _reader(lay: Layout, rejects: str) -> str:
     if lay.fmt == "csv":
-        reader = (f"read_csv({lit(str(lay.path))}, {lay.read_options}, "
-                  "rejects_table='_pr_csv_rejects', rejects_scan='_pr_csv_scans')")
-    else:
-        reader = f"read_parquet({lit(str(lay.path))})"
-    # The stage is read a few times and then deleted: not compressing it saves a quarter of the CPU
-    # the whole load costs (the warehouse's own table is compressed as usual).
-    old = one(con, "SELECT current_setting('force_compression')")[0]  # type: ignore[index]
-    con.execute("SET force_compression = 'uncompressed'")
-    try:
-        con.execute(query("stage_rows", stage=STAGE, parsed=", ".join(parsed), reader=reader,
-                          columns=", ".join(columns), month_text=month_text, errors=err_list))
-    finally:
-        con.execute(f"SET force_compression = {lit(str(old))}")
-    rows = int(one(con, f"SELECT count(*) FROM {STAGE}.rows")[0])  # type: ignore[index]
+        return (f"read_csv({lit(str(lay.path))}, {lay.read_options}, "
+                f"rejects_table='{rejects}', rejects_scan='{rejects}_scans')")
+    return f"read_parquet({lit(str(lay.path))})"
+
+
+def _first_pass(con: duckdb.DuckDBPyConnection,
+                lay: Layout) -> tuple[Layout, int, tuple[int, ...], pl.DataFrame]:
+    """``pr_stage.labels`` from a first pass over the file; (layout, readable rows, bad-line offsets, CSV rejects).
+
+    Every column is read (a value that does not parse refuses its line here as in the second pass,
+    so both passes number the rows alike), but only the ids and the body labels are kept.
+    """
+    parsed, _ = _expressions(lay)
+    touched = " OR ".join(f'"{name}" IS NULL' for name in lay.source_names.values())
+    con.execute(query("stage_labels", stage=STAGE, reader=_reader(lay, "_pr_csv_rejects"), touched=touched,
+                      **{c: parsed[c] for c in ("employee_id", "body_code", "month")}))
+    rows = int(one(con, f"SELECT coalesce(sum(rows), 0) FROM {STAGE}.labels WHERE is_label")[0])  # type: ignore[index]
     if lay.fmt != "csv":
         return lay, rows, (), pl.DataFrame(schema=CSV_REJECTS)
     return (lay, rows, *_csv_rejects(con, lay))
 
 
+def parse_into_warehouse(con: duckdb.DuckDBPyConnection, load: Load, staged: Staged) -> None:
+    """The second and last pass: the file parsed straight into ``core.payroll_records_staged``.
+
+    The rows get their employee key (``pr_stage.ids``), body code (``_pr_bodymap``) and file row as
+    they are read, so the table already has the columns of ``core.payroll_records`` (the id as
+    delivered never reaches the warehouse); ``write`` deletes the refused rows and makes it the
+    records, instead of writing every row a second time.
+    """
+    lay = staged.layout
+    parsed, errors = _expressions(lay)
+    month_text = "CASE WHEN r._err_month IS NOT NULL THEN r._month_src END" if "month" in errors else "NULL::VARCHAR"
+    err_list = (
+        "CASE WHEN " + " OR ".join(f"r._err_{c} IS NOT NULL" for c in errors) + " THEN list_filter(["
+        + ", ".join(f"{{'c': '{c}', 'r': r._err_{c}}}" for c in errors) + "], lambda x: x.r IS NOT NULL) END"
+        if errors else "NULL"
+    )
+    year = load.request.year
+    row, join = staged.row_sql("r")
+    con.execute(f"DROP TABLE IF EXISTS {STAGED}")
+    # The reader's row estimate is tiny, so the optimizer would build the joins' hash tables on the
+    # file's side (out of memory at a few million rows): keep the written order, file on the probe side.
+    old = one(con, "SELECT current_setting('disabled_optimizers')")[0]  # type: ignore[index]
+    con.execute("SET disabled_optimizers = 'join_order,build_side_probe_side'")
+    try:
+        con.execute(query("staged_records", table=STAGED, stage=STAGE, reader=_reader(lay, "_pr_csv_rejects2"),
+                          parsed=", ".join(f"{v} AS {k}" for k, v in parsed.items()), row=row, join=join,
+                          month_text=month_text, errors=err_list,
+                          scope=f"WHERE r.month IS NULL OR year(r.month) = {int(year)}" if year else ""),
+                    [load.load_id])
+    finally:
+        con.execute(f"SET disabled_optimizers = {lit(str(old))}")
+    if lay.fmt == "csv":
+        again = int(one(con, "SELECT count(DISTINCT line) FROM _pr_csv_rejects2")[0])  # type: ignore[index]
+        if again != staged.csv_rejected:
+            raise PayrollError(f"source {SOURCE_ID} ({load.uri}): the file changed while it was read "
+                               f"({staged.csv_rejected} unreadable lines, then {again})")
+
+
 def _csv_rejects(con: duckdb.DuckDBPyConnection, lay: Layout) -> tuple[tuple[int, ...], pl.DataFrame]:
     """Lines the CSV reader refused (unreadable values, wrong field counts), with reasons."""
-    rej = frame(con, "SELECT line, column_idx, column_name, error_type, csv_line, error_message "
-                     "FROM _pr_csv_rejects ORDER BY line, column_idx")
+    rej = frame(con, query("csv_rejects"))
     if rej.is_empty():
         return (), pl.DataFrame(schema=CSV_REJECTS)
     lines = sorted(set(rej["line"].to_list()))

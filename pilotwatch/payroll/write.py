@@ -1,6 +1,11 @@
 """Step 4, write: in one transaction, the quarantine, the body-years of the file replaced by its
-accepted rows (delete + insert; no composite primary key, which made the bulk insert 9-15 times
-slower), new employee hashes, new synthetic bodies, and the load's ledger row.
+accepted rows, new employee hashes, new synthetic bodies, and the load's ledger row.
+
+The accepted rows are written once: the file was parsed straight into
+``core.payroll_records_staged``; its refused rows are deleted and it becomes
+``core.payroll_records``, the other stored body-years copied into it — or, when more rows are kept
+than loaded (one year added to ten), it is inserted into the records after their replaced
+body-years are deleted. No composite primary key (it made the bulk insert 9-15 times slower).
 
 More than ``max_reject_share`` of the rows refused: nothing but the quarantine and a ``failed``
 ledger row is written.
@@ -22,6 +27,8 @@ from pilotwatch.payroll.model import (
     DATASET,
     SOURCE_ID,
     STAGE,
+    STAGED,
+    STAGED_EXTRAS,
     SYNTHETIC_CODE,
     Bodies,
     Counts,
@@ -60,7 +67,7 @@ def write(con: duckdb.DuckDBPyConnection, load: Load, staged: Staged, scoped: Sc
     """Quarantine, replace the file's body-years, record the load: one transaction."""
     n = counts(con, staged, scoped)
     failed = refusal(load, n)
-    con.execute(query("load_scope"))
+    con.execute(query("load_scope", table=STAGED))
     body_years = frame(con, "SELECT body_code, year FROM _pr_scope ORDER BY 1, 2")
     result = RecordsResult(load.load_id, "failed", load.uri, rows_read=n.read, rows_accepted=n.accepted,
                            rows_rejected=n.rejected, rows_skipped=n.skipped,
@@ -101,23 +108,31 @@ def _with(result: RecordsResult, **changes: object) -> RecordsResult:
 
 
 def _replace_records(con: duckdb.DuckDBPyConnection, load: Load) -> None:
-    """New employee hashes, then the file's body-years deleted and its accepted rows inserted."""
-    con.execute(f"INSERT INTO core.payroll_employees SELECT employee_key, employee_hash, {load.load_id} "
-                f"FROM {STAGE}.ids WHERE is_new")
-    con.execute("DELETE FROM core.payroll_records p USING _pr_scope s WHERE p.body_code = s.body_code AND p.year = s.year")
-    order = one(con, "SELECT current_setting('preserve_insertion_order')")[0]  # type: ignore[index]
-    con.execute("SET preserve_insertion_order = false")  # rows in any order: less memory, all cores
-    try:
-        con.execute(query("insert_records", stage=STAGE), [load.load_id])
-    finally:
-        con.execute(f"SET preserve_insertion_order = {'true' if order else 'false'}")
+    """New employee hashes; the refused rows deleted from the staged table, which then replaces the
+    file's body-years — by becoming ``core.payroll_records`` (with the other stored body-years copied
+    into it) when that copies fewer rows than inserting it would, else by delete and insert."""
+    con.execute(query("new_employees", stage=STAGE), [load.load_id])
+    con.execute(f"DELETE FROM {STAGED} WHERE rowid IN (SELECT _rowid FROM _pr_rejects)")
+    for extra in STAGED_EXTRAS:
+        con.execute(f"ALTER TABLE {STAGED} DROP COLUMN {extra}")
+    kept = int(one(con, query("kept_count"))[0])  # type: ignore[index]
+    accepted = int(one(con, f"SELECT count(*) FROM {STAGED}")[0])  # type: ignore[index]
+    if kept > accepted:
+        con.execute(query("delete_replaced"))
+        con.execute(f"INSERT INTO core.payroll_records SELECT * FROM {STAGED}")
+        con.execute(f"DROP TABLE {STAGED}")
+        return
+    for (column,) in con.execute(query("required_columns")).fetchall():
+        con.execute(f"ALTER TABLE {STAGED} ALTER COLUMN {column} SET NOT NULL")
+    con.execute(query("keep_records", table=STAGED))
+    con.execute("DROP TABLE core.payroll_records")
+    con.execute(f"ALTER TABLE {STAGED} RENAME TO payroll_records")
 
 
 def _quarantine(con: duckdb.DuckDBPyConnection, load: Load, staged: Staged, n: Counts) -> None:
     """Refused rows (one quarantine row each, at most ``quarantine_limit``) and a count of the rest."""
     limit = load.request.quarantine_limit
-    row, join = staged.row_sql("q")
-    con.execute(query("quarantine", row=row, join=join, limit=str(int(limit)), stage=STAGE))
+    con.execute(query("quarantine", table=STAGED, limit=str(int(limit)), stage=STAGE))
     stamp = now()
     con.execute(query("insert_quarantine"), [load.load_id, DATASET, SOURCE_ID, load.uri, stamp])
     listed = int(one(con, "SELECT count(*) FROM _pr_quarantine")[0])  # type: ignore[index]

@@ -1,6 +1,0 @@
--- The typed rows pandera checks (schemas/payroll_records.py): those that parsed, in the requested year(s).
-SELECT rowid AS row_number, position_category, CAST(grade AS BIGINT) AS grade, month,
-       CAST(base_salary AS DOUBLE) AS base_salary, CAST(bonus AS DOUBLE) AS bonus,
-       CAST(other_pay AS DOUBLE) AS other_pay, currency, hire_date, leave_date, status
-FROM {{stage}}.rows
-WHERE _errors IS NULL AND month IS NOT NULL {{scope}}
