@@ -39,8 +39,11 @@ def survey_analysis(
     synthetic: bool = False,
     estimator: str = "ml",
     group: str | None = None,
+    bootstrap: int | None = None,
+    seed: int | None = None,
 ) -> dict[str, object]:
     """Analyse one survey export; returns the JSON document (keys alpha, fit, estimates, verdicts)."""
     return survey.run(path_or_url, instrument, wave, body=body, missing=missing,
                       max_missing_share=max_missing_share, straightline=straightline, fmt=fmt,
-                      synthetic=synthetic, estimator=estimator, group=group, read=read, analyse_step=analyse)
+                      synthetic=synthetic, estimator=estimator, group=group, bootstrap=bootstrap, seed=seed,
+                      read=read, analyse_step=analyse)

@@ -243,3 +243,38 @@ def test_the_layout_probe_sees_faults(tmp_path: Path) -> None:
                     "</svg></body></html>", encoding="utf-8")
     faults = " | ".join(_layout_faults(tmp_path, page, 1280))
     assert "is cut" in faults and "overlaps" in faults and 'legend shows the code "acsa"' in faults
+
+
+@needs_chromium
+def test_mediation_diagram_without_and_with_a_bootstrapped_survey(wh: Path, tmp_path: Path) -> None:
+    """No survey: the section says so. After `survey model_test --demo --bootstrap`: the diagram (factors ->
+    Citizen Centricity -> result) with the path estimates and the indirect effects' intervals, in the body
+    and the national reports, parsed as SVG and laid out without faults by Chromium."""
+    out = tmp_path / "before"
+    assert main(["report", "--all", "--out", str(out)]) == 0
+    for page in ("index", "acsa"):
+        assert "No survey in this warehouse" in (out / f"{page}.html").read_text(encoding="utf-8")
+    assert main(["survey", "model_test", "--demo", "--bootstrap", "100", "--seed", "3"]) == 0
+    con = duckdb.connect(str(wh), read_only=True)
+    try:
+        a_l, lo, hi = con.execute(
+            "SELECT (SELECT estimate FROM mart.survey_estimates WHERE model = 'sem' AND kind = 'regression' "
+            "AND lhs = 'CC' AND rhs = 'L'), boot_lo, boot_hi FROM mart.survey_estimates "
+            "WHERE op = 'effect' AND rhs = 'L' AND kind = 'indirect'").fetchone()
+    finally:
+        con.close()
+    out = tmp_path / "after"
+    assert main(["report", "--all", "--out", str(out)]) == 0
+    for page in ("index", "acsa"):
+        html = (out / f"{page}.html").read_text(encoding="utf-8")
+        _self_contained(html)
+        assert "No survey in this warehouse" not in html
+        section = html[html.index('<section id="mediation">'):]
+        section = section[:section.index("</section>")]
+        assert "Citizen Centricity" in section and "SYNTHETIC demo sample" in section
+        assert f"a {a_l:.2f}" in section  # the path estimate on Leadership's arrow
+        assert f"[{lo:.3f}, {hi:.3f}]" in section  # Leadership's indirect effect with its percentile interval
+    dom = _chromium(tmp_path, "--dump-dom", (out / "index.html").as_uri()).stdout
+    assert "<parsererror" not in dom and "Mediation, survey wave demo-synthetic" in dom
+    for width in (1280, 600):
+        assert _layout_faults(tmp_path, out / "index.html", width) == []

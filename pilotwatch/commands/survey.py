@@ -48,6 +48,10 @@ def register(p: argparse.ArgumentParser) -> None:
     p.add_argument("--demo", action="store_true",
                    help="analyse the SYNTHETIC demo sample (model_test only; generated, clearly labelled)")
     p.add_argument("--demo-out", metavar="CSV", help="with --demo: also keep the generated export here")
+    p.add_argument("--bootstrap", type=int, metavar="N",
+                   help="model_test: resample respondents N times (100-20,000; 1,000 is usual) for percentile and "
+                        "bias-corrected intervals of every indirect and total effect")
+    p.add_argument("--seed", type=int, metavar="S", help="with --bootstrap: the resampling seed (default 20190423)")
     p.set_defaults(func=run)
 
 
@@ -57,6 +61,7 @@ def run(args: argparse.Namespace) -> int:
     if args.estimator != "ml" and args.missing != "listwise":
         raise SystemExit(f"pilotwatch survey: --estimator {args.estimator} needs complete answers; "
                          "use --missing listwise")
+    boot = _bootstrap_options(args)
     if args.demo:
         if args.instrument != "model_test":
             raise SystemExit("pilotwatch survey: --demo exists for model_test only")
@@ -68,7 +73,7 @@ def run(args: argparse.Namespace) -> int:
             demo_export(load_instruments()).write_csv(path)
             doc = _analysis()(str(path.resolve()), "model_test", args.wave or WAVE, synthetic=True,
                               missing=args.missing, max_missing_share=args.max_missing,
-                              straightline=not args.no_straightline, group=args.group, **_estimator(args))
+                              straightline=not args.no_straightline, group=args.group, **_estimator(args), **boot)
     else:
         if not args.location:
             raise SystemExit("pilotwatch survey: PATH is required (or use --demo)")
@@ -76,7 +81,7 @@ def run(args: argparse.Namespace) -> int:
             raise SystemExit("pilotwatch survey: --wave is required for a real export (e.g. --wave 2020)")
         doc = _analysis()(args.location, args.instrument, args.wave, body=args.body, missing=args.missing,
                           max_missing_share=args.max_missing, straightline=not args.no_straightline,
-                          fmt=args.format, group=args.group, **_estimator(args))
+                          fmt=args.format, group=args.group, **_estimator(args), **boot)
     sys.stdout.write((survey.dumps(doc) if args.json else survey.as_text(doc)) + "\n")
     return 0
 
@@ -84,6 +89,27 @@ def run(args: argparse.Namespace) -> int:
 def _estimator(args: argparse.Namespace) -> dict[str, str]:
     """Pass ``estimator`` only when it is not the default, so an ML run calls exactly what it did."""
     return {"estimator": args.estimator} if args.estimator != "ml" else {}
+
+
+def _bootstrap_options(args: argparse.Namespace) -> dict[str, int]:
+    """``--bootstrap``/``--seed`` checked before anything is read; empty without ``--bootstrap`` (so a run
+    without it calls the recipe exactly as before)."""
+    if args.bootstrap is None:
+        if args.seed is not None:
+            raise SystemExit("pilotwatch survey: --seed only applies with --bootstrap N")
+        return {}
+    if args.instrument != "model_test":
+        raise SystemExit("pilotwatch survey: --bootstrap applies to model_test (the structural model) only")
+    if getattr(args, "estimator", "ml") != "ml":
+        raise SystemExit("pilotwatch survey: --bootstrap refits by maximum likelihood; drop --estimator "
+                         f"{args.estimator} to bootstrap")
+    from transforms.survey.bootstrap import check_draws
+
+    try:
+        check_draws(args.bootstrap)
+    except ValueError as exc:
+        raise SystemExit(f"pilotwatch survey: {exc}") from None
+    return {"bootstrap": args.bootstrap} | ({"seed": args.seed} if args.seed is not None else {})
 
 
 def _analysis() -> Callable[..., dict[str, object]]:

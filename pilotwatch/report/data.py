@@ -65,6 +65,7 @@ class BodyReport:
     survey: list[dict[str, Any]] = field(default_factory=list)
     notes: dict[str, dict[str, Any]] = field(default_factory=dict)
     generated_from: dict[str, Any] = field(default_factory=dict)
+    mediation: list[dict[str, Any]] = field(default_factory=list)  # model_test waves' structural model
 
     @property
     def code(self) -> str:
@@ -103,7 +104,7 @@ def body_report(con: duckdb.DuckDBPyConnection, body_code: str, config: str = "d
     analysis, why = _analysis(con, body_code, config)
     return BodyReport(body=body, peer=peer, config=config, years=years, indicators=indicators, analysis=analysis,
                       analysis_missing=why, survey=_survey(con, body_code), notes=_notes(con, body_code),
-                      generated_from=_provenance(con, config))
+                      generated_from=_provenance(con, config), mediation=mediation(con))
 
 
 def _factor_rank(f: str) -> int:
@@ -180,6 +181,22 @@ def _survey(con: duckdb.DuckDBPyConnection, body: str) -> list[dict[str, Any]]:
     return list(waves.values())
 
 
+def mediation(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
+    """Per model_test wave: the structural model's paths by (lhs, rhs) and the effects by (factor, kind),
+    with their bootstrap intervals when the wave was run with ``--bootstrap`` (empty: no survey)."""
+    if not has_relation(con, "mart.survey_estimates"):
+        return []
+    waves: dict[str, dict[str, Any]] = {}
+    for r in rows(con, warehouse.sql("reports_survey_mediation")):
+        w = waves.setdefault(r["wave"], {"wave": r["wave"], "synthetic": bool(r["synthetic"]), "paths": {},
+                                         "effects": {}})
+        if r["op"] == "effect":
+            w["effects"][(r["rhs"], r["kind"])] = r
+        else:
+            w["paths"][(r["lhs"], r["rhs"])] = r["estimate"]
+    return list(waves.values())
+
+
 def _notes(con: duckdb.DuckDBPyConnection, body: str) -> dict[str, dict[str, Any]]:
     if not has_relation(con, "mart.analyst_notes"):
         return {}
@@ -200,4 +217,5 @@ def national(con: duckdb.DuckDBPyConnection, config: str = "default") -> dict[st
     """One row per pilot body with data: verdict, robustness, effects by factor, latest CER."""
     bodies = [body_report(con, b, config) for b in report_bodies(con)]
     return {"bodies": bodies, "config": config, "generated_from": _provenance(con, config),
-            "ce_plane": ce_plane(con, config, "year")}
+            "ce_plane": ce_plane(con, config, "year"),
+            "mediation": mediation(con)}

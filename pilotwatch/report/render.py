@@ -101,6 +101,7 @@ def charts(r: BodyReport) -> dict[str, Any]:
             series.append(svg.Series(peer_label, i.peer_values, svg.PEER, dashed=True))
         indicator_charts.append(Markup(svg.line_chart(i.name, series, f"{i.factor} · {i.unit}")))  # wraps, never cut
     out: dict[str, Any] = {"indicators": indicator_charts, "cer": None, "effects": None, "verdict": None, "ceac": None, "ce_plane": None,
+                           "mediation": mediation_charts(r.mediation),
                            "survey": [Markup(svg.paired_bars(
                                f"{w['instrument']} {w['wave']}: share of top answers per factor",
                                [(SURVEY_FACTORS.get(s["factor"], s["factor"]), s["share"], s["all_share"])
@@ -164,6 +165,29 @@ def plane_charts(points: list[dict[str, Any]]) -> list[Markup]:
                                money_unit(pts))) for y, pts in sorted(years.items())]
 
 
+def mediation_charts(waves: list[dict[str, Any]]) -> list[Markup]:
+    """The mediation diagram of each model_test wave (thesis Figure 10 with its estimates)."""
+    charts_ = []
+    for w in waves:
+        paths, effects = w["paths"], w["effects"]
+        items = []
+        level = None
+        for code in ("L", "S", "HC", "O", "R"):
+            ind = effects.get((code, "indirect"), {})
+            direct = effects.get((code, "direct"), {})
+            has_boot = ind.get("boot_lo") is not None
+            level = level or ind.get("boot_level")
+            items.append(svg.MediationPath(
+                SURVEY_FACTORS[code], paths.get(("CC", code)), direct.get("estimate"), ind.get("estimate"),
+                (ind["boot_lo"], ind["boot_hi"]) if has_boot else None,
+                (ind["boot_bc_lo"], ind["boot_bc_hi"]) if has_boot and ind.get("boot_bc_lo") is not None else None))
+        title = (f"Mediation, survey wave {w['wave']}{' (SYNTHETIC demo sample)' if w['synthetic'] else ''}: "
+                 "five factors → Citizen Centricity → innovative civil service")
+        charts_.append(Markup(svg.mediation_diagram(title, items, paths.get(("ICS", "CC")), "Citizen Centricity",
+                                                    "Innovative civil service", level)))
+    return charts_
+
+
 def _table1(r: BodyReport) -> list[dict[str, Any]]:
     groups: list[dict[str, Any]] = []
     for role in ("effect", "mediator", "cost", "context"):
@@ -218,6 +242,7 @@ def national_context(nat: dict[str, Any]) -> dict[str, Any]:
                                 [r.body["body_name"] for r in nat["bodies"]], factors, cells))
     return {"rows": rows, "heat": heat, "ceac": _national_ceac(nat), "config": nat["config"], "provenance": nat["generated_from"],
             "planes": plane_charts(nat.get("ce_plane") or []),
+            "mediation": mediation_charts(nat.get("mediation", [])),
             "generated": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")}
 
 

@@ -227,6 +227,16 @@ def heat_grid(title: str, rows: Sequence[str], cols: Sequence[str], cells: dict[
     return "".join(out)
 
 
+def _arrowhead(x1: float, y1: float, x2: float, y2: float, size: float = 8) -> str:
+    """A filled triangle at ``(x2, y2)`` pointing along the line from ``(x1, y1)`` (drawn, not a
+    ``marker``: a report references nothing, not even ``url(#id)``)."""
+    length = math.hypot(x2 - x1, y2 - y1) or 1.0
+    ux, uy = (x2 - x1) / length, (y2 - y1) / length
+    bx, by = x2 - size * ux, y2 - size * uy
+    pts = [(x2, y2), (bx - size * 0.45 * uy, by + size * 0.45 * ux), (bx + size * 0.45 * uy, by - size * 0.45 * ux)]
+    return '<polygon points="' + " ".join(f"{x:.1f},{y:.1f}" for x, y in pts) + '" fill="#555"/>'
+
+
 def empty_chart(title: str, message: str, width: int = 420) -> str:
     title_svg, extra = _title(title, width)
     return (f'{_open(width, 60 + extra, title)}{title_svg}'
@@ -290,3 +300,77 @@ def _legend(items: Sequence[tuple[str, str, bool]], x: float, y: float, width: f
 
 
 LEGEND_ROW = 14
+
+
+@dataclass
+class MediationPath:
+    """One factor of the mediation diagram: paths ``a`` (factor -> mediator) and ``c`` (direct), the
+    indirect effect ``a * b`` and, after a bootstrap, its percentile and bias-corrected intervals."""
+
+    label: str
+    a: float | None
+    direct: float | None
+    indirect: float | None
+    percentile: tuple[float, float] | None = None
+    bias_corrected: tuple[float, float] | None = None
+
+
+def mediation_diagram(title: str, paths: Sequence[MediationPath], b: float | None, mediator: str, outcome: str,
+                      level: float | None = None, width: int = 760) -> str:
+    """Five factors -> mediator -> outcome: boxes and arrows with the path estimates (``a`` on each factor's
+    arrow, ``b`` on the mediator's), then one line per factor with its indirect effect ``a * b`` — green
+    when its bootstrap interval excludes zero, grey otherwise — and the intervals when there are any."""
+    if not paths:
+        return empty_chart(title, "no structural model estimates", width)
+    title_svg, extra = _title(title, width)
+    box_w, box_h, gap, top = 150, 30, 12, 40
+    mid = top + (len(paths) * (box_h + gap) - gap) / 2
+    mx, ox = 330, width - 8 - 170
+    lines_top = top + len(paths) * (box_h + gap) + 24
+    height = lines_top + 16 * (len(paths) + 1) + 10
+    out = [_open(width, height + extra, title), title_svg, f'<g transform="translate(0 {extra})">']
+
+    def box(x: float, y: float, w: float, label: str, fill: str) -> None:
+        out.append(f'<rect x="{x:.1f}" y="{y:.1f}" width="{w}" height="{box_h}" rx="5" fill="{fill}" stroke="#555"/>')
+        out.append(f'<text x="{x + w / 2:.1f}" y="{y + 19:.1f}" font-size="11" fill="#111" text-anchor="middle">'
+                   f'{escape(label)}</text>')
+
+    for k, p in enumerate(paths):
+        y = top + k * (box_h + gap)
+        box(8, y, box_w, p.label, "#eef3fa")
+        x1, y1, x2, y2 = 8 + box_w, y + box_h / 2, mx, mid
+        out.append(_arrowhead(x1, y1, x2, y2))
+        out.append(f'<line x1="{x1}" y1="{y1:.1f}" x2="{x2}" y2="{y2:.1f}" stroke="#555" stroke-width="1.4">'
+                   f'<title>{escape(p.label)} → {escape(mediator)}: a = '
+                   f'{"–" if p.a is None else f"{p.a:.3f}"}</title></line>')
+        lx, ly = x1 + 0.32 * (x2 - x1), y1 + 0.32 * (y2 - y1) - 3
+        out.append(f'<text x="{lx:.1f}" y="{ly:.1f}" font-size="10" fill="#333" text-anchor="middle">'
+                   f'a {"–" if p.a is None else f"{p.a:.2f}"}</text>')
+    box(mx, mid - box_h / 2, 170, mediator, "#fdf3e6")
+    box(ox, mid - box_h / 2, 170, outcome, "#eaf5ea")
+    out.append(f'<line x1="{mx + 170}" y1="{mid:.1f}" x2="{ox}" y2="{mid:.1f}" stroke="#555" stroke-width="1.4"/>')
+    out.append(_arrowhead(mx + 170, mid, ox, mid))
+    out.append(f'<text x="{(mx + 170 + ox) / 2:.1f}" y="{mid - 6:.1f}" font-size="10" fill="#333" '
+               f'text-anchor="middle">b {"–" if b is None else f"{b:.2f}"}</text>')
+    boot = any(p.percentile for p in paths)
+    head = ("indirect effect a·b" + (f" with {level or 0.95:.0%} bootstrap intervals: percentile; bias-corrected"
+                                     if boot else " (no bootstrap run: `--bootstrap N` adds intervals)")
+            + "; direct effect c")
+    out.append(f'<text x="8" y="{lines_top}" font-size="10" font-weight="600" fill="#222">{escape(head)}</text>')
+
+    def iv(pair: tuple[float, float] | None) -> str:
+        return "–" if not pair else f"[{pair[0]:.3f}, {pair[1]:.3f}]"
+
+    for k, p in enumerate(paths):
+        y = lines_top + 16 * (k + 1)
+        excludes = bool(p.percentile) and (p.percentile[0] > 0 or p.percentile[1] < 0)  # type: ignore[index]
+        color = POSITIVE if excludes and (p.indirect or 0) > 0 else NEGATIVE if excludes else "#555"
+        ind = "–" if p.indirect is None else f"{p.indirect:.3f}"
+        direct = "–" if p.direct is None else f"{p.direct:.3f}"
+        text = f"{p.label}: indirect {ind}"
+        if boot:
+            text += f"  {iv(p.percentile)}; {iv(p.bias_corrected)}" + ("  excludes 0" if excludes else "  includes 0")
+        text += f"  · direct {direct}"
+        out.append(f'<text x="8" y="{y}" font-size="10" fill="{color}">{escape(text)}</text>')
+    out.append("</g></svg>")
+    return "".join(out)

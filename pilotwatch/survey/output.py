@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 import polars as pl
 
+from pilotwatch.survey import bootstrap as survey_bootstrap
 from pilotwatch.survey import invariance as survey_invariance
 from pilotwatch.survey import model as survey_model
 from pilotwatch.survey.demo import BANNER
@@ -49,14 +50,16 @@ def result_frames(an: Analysis) -> dict[str, pl.DataFrame]:
                   "n_used": pl.Int64, "missing_method": pl.String, "converged": pl.Boolean, "estimator": pl.String}
     est_schema = {"model": pl.String, "lhs": pl.String, "op": pl.String, "rhs": pl.String, "kind": pl.String,
                   "estimate": pl.Float64, "se": pl.Float64, "z": pl.Float64, "p": pl.Float64,
-                  "std_estimate": pl.Float64, "estimator": pl.String}
+                  "std_estimate": pl.Float64, "estimator": pl.String, "boot_lo": pl.Float64, "boot_hi": pl.Float64,
+                  "boot_bc_lo": pl.Float64, "boot_bc_hi": pl.Float64, "boot_level": pl.Float64,
+                  "boot_draws": pl.Int64, "boot_failed": pl.Int64, "boot_seed": pl.Int64}
     ver_schema = {"hypothesis": pl.String, "factor": pl.String, "statement": pl.String, "effect": pl.String,
                   "estimate": pl.Float64, "std_estimate": pl.Float64, "p": pl.Float64, "verdict": pl.String,
                   "rule": pl.String}
     return {
         "core.survey_reliability": an.reliability,
         "core.survey_fit": pl.DataFrame(fit_rows, schema=fit_schema),
-        "core.survey_estimates": pl.DataFrame([r | {"estimator": estimator(an)} for r in records(an.estimates)],
+        "core.survey_estimates": pl.DataFrame([r | {"estimator": estimator(an)} for r in records(survey_bootstrap.columns(an.estimates, an.bootstrap))],
                                               schema=est_schema),
         "core.survey_verdicts": pl.DataFrame(records(an.verdicts), schema=ver_schema),
         "core.survey_distributions": an.distributions,
@@ -82,7 +85,7 @@ def as_json(an: Analysis, prep: Prepared, export: Export, options: Options) -> d
         "fit": {m: {k: clean(f.get(k)) for k in FIT_ORDER if k in f} | {"converged": an.fit_meta[m]["converged"],
                                                                           "n_used": an.fit_meta[m]["n_used"]}
                 for m, f in an.fit.items()},
-        "estimates": records(an.estimates),
+        "estimates": survey_bootstrap.json_entries(records(an.estimates), an.bootstrap),
         "verdicts": records(an.verdicts),
         "verdict_rules": {"H1-H4": survey_model.RULE_H1_H4, "H5": survey_model.RULE_H5},
         "distributions": records(an.distributions),
@@ -93,6 +96,8 @@ def as_json(an: Analysis, prep: Prepared, export: Export, options: Options) -> d
         doc["estimator_note"] = {"dwls": ORDINAL_CAVEAT, "wlsmv": CAVEAT_WLSMV}[estimator(an)]  # type: ignore[index]
     if an.invariance is not None:  # only with --group: without it the document is unchanged
         doc["invariance"] = an.invariance
+    if an.bootstrap is not None:
+        doc["bootstrap"] = survey_bootstrap.summary(an.bootstrap)
     return doc
 
 
@@ -142,6 +147,7 @@ def as_text(doc: dict[str, object]) -> str:
                 label = f"{e['lhs']} {e['op']} {e['rhs']}" + (f" [{e['kind']}]" if e["op"] == "effect" else "")
                 out.append(f"  {label:<26} {_fmt(e['estimate']):>8} {_fmt(e['se']):>7} {_fmt(e['z']):>8} "
                            f"{_fmt(e['p']):>6} {_fmt(e['std_estimate']):>7}")
+    out += survey_bootstrap.text_lines(doc)
     if doc["verdicts"]:
         out.append("\nHypotheses (rules: H1-H4 " + survey_model.RULE_H1_H4 + "; H5 " + survey_model.RULE_H5 + ")")
         for v in doc["verdicts"]:  # type: ignore[union-attr]

@@ -34,6 +34,7 @@ from pilotwatch.catalogue import (
 from pilotwatch.loads import Load
 from pilotwatch.sources.fetch import fetch
 from pilotwatch.sources.readers import read_table
+from pilotwatch.survey import bootstrap as survey_bootstrap
 from pilotwatch.survey import invariance as survey_invariance
 from pilotwatch.survey import model as survey_model
 from pilotwatch.survey.demo import BANNER, SEED
@@ -42,6 +43,7 @@ from pilotwatch.survey.output import as_json, result_frames
 from schemas.rejects import empty_rejects, pandera_rejects
 from schemas.survey import staging_model
 from transforms.registry import resolve_bodies
+from transforms.survey.bootstrap import BootstrapResult
 from transforms.survey.distributions import item_distributions, question_distributions
 from transforms.survey.mapping import Coded, code_answers, locate_header
 from transforms.survey.reliability import reliability
@@ -65,6 +67,8 @@ class Options:
     synthetic: bool = False
     estimator: str = "ml"  # ml | dwls (ordinal: pilotwatch.survey.ordinal)
     group: str | None = None  # --group: measurement invariance across this column (model_test)
+    bootstrap: int | None = None  # resamples for the effects' bootstrap intervals (None: no bootstrap)
+    seed: int | None = None
 
 
 # -- reading ----------------------------------------------------------------------------------
@@ -191,6 +195,7 @@ class Analysis:
     distributions: pl.DataFrame = field(default_factory=pl.DataFrame)
     warnings: list[str] = field(default_factory=list)
     invariance: dict[str, object] | None = None  # with --group: survey_invariance.as_json of the result
+    bootstrap: BootstrapResult | None = None
 
 
 def analyse(prep: Prepared, instrument: str, spec: Instruments, options: Options) -> Analysis:
@@ -228,6 +233,10 @@ def analyse(prep: Prepared, instrument: str, spec: Instruments, options: Options
             inv = survey_invariance.analyse_groups(prep, mspec.constructs, options.group, options.missing)
             an.invariance = survey_invariance.as_json(inv)
             an.warnings += inv.warnings
+        if options.bootstrap:
+            an.bootstrap, warn = survey_bootstrap.run(data, mspec, result, options.bootstrap, options.seed,
+                                                      options.threads, options.ftol, options.estimator)
+            an.warnings += warn
     an.estimates = pd.concat(est_frames, ignore_index=True) if est_frames else pd.DataFrame(
         columns=["model", *survey_model.EST_COLUMNS])
     if not an.estimates.empty:
@@ -258,6 +267,8 @@ def run(
     synthetic: bool = False,
     estimator: str = "ml",
     group: str | None = None,
+    bootstrap: int | None = None,
+    seed: int | None = None,
     read: Callable[[str, str | None], Export] = read_export,
     analyse_step: Callable[[Prepared, str, Options], Analysis] = analyse_with_bundled_spec,
 ) -> dict[str, object]:
@@ -270,7 +281,7 @@ def run(
         raise ValueError(f"--group compares the model_test CFA across groups; {instrument} has no such model")
     options = Options(wave=wave, body=body, missing=missing,  # type: ignore[arg-type]
                       rules=ScreeningRules(max_missing_share, straightline), fmt=fmt, synthetic=synthetic,
-                      estimator=estimator, group=group)
+                      estimator=estimator, group=group, bootstrap=bootstrap, seed=seed)
     started = utc_now()
     export = read(path_or_url, fmt)
     if synthetic:  # the generated file is temporary; name the generator instead

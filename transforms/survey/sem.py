@@ -113,14 +113,28 @@ def build(
 def _matrices(model: RamModel, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     n = len(model.variables)
     a, s = np.zeros((n, n)), np.zeros((n, n))
-    vals = iter(x)
-    for p in model.params:
-        v = next(vals) if p.free else p.value
-        if p.matrix == "A":
-            a[p.row, p.col] = v
-        else:
-            s[p.row, p.col] = s[p.col, p.row] = v
+    rows, cols, in_a, free, fixed = _layout(model)
+    vals = np.empty(len(rows))
+    vals[free] = x
+    vals[~free] = fixed
+    a[rows[in_a], cols[in_a]] = vals[in_a]
+    s[rows[~in_a], cols[~in_a]] = vals[~in_a]
+    s[cols[~in_a], rows[~in_a]] = vals[~in_a]
     return a, s
+
+
+def _layout(model: RamModel) -> tuple[np.ndarray, ...]:
+    """Positions of every parameter, kept on the model (a Python loop over the parameters at each of
+    the thousands of evaluations of a bootstrap cost a fifth of its time). A model's parameters are
+    fixed once ``build`` has made it; the count is checked in case one is appended later."""
+    got = model.__dict__.get("_layout")
+    if got is None or got[0] != len(model.params):
+        ps = model.params
+        got = (len(ps), (np.array([p.row for p in ps], int), np.array([p.col for p in ps], int),
+                         np.array([p.matrix == "A" for p in ps], bool), np.array([p.free for p in ps], bool),
+                         np.array([p.value for p in ps if not p.free], float)))
+        model.__dict__["_layout"] = got
+    return got[1]
 
 
 def implied(model: RamModel, x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -192,6 +206,89 @@ def expected_hessian(inv: np.ndarray, d: np.ndarray) -> np.ndarray:
     return k @ d.reshape(q, -1).T  # each dSigma_b is symmetric, so tr(K_a dSigma_b) = sum(K_a * dSigma_b)
 
 
+def rank2_factors(model: RamModel, m: np.ndarray, w: np.ndarray,
+                  index: tuple[np.ndarray, ...] | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """``(U, V)``, each (p, q), with ``dSigma_k = u_k v_k' + v_k u_k'`` for every free parameter ``k``.
+
+    Why: every ``dSigma/dtheta`` of a RAM model has rank two (see the module docstring; a variance's
+    ``m_i m_i'`` is written with ``v = m_i / 2``), so the gradient and the expected Hessian need only
+    these vectors: ``g_k = 2 u_k' G v_k`` and ``H = 2 (U'PV o (U'PV)' + U'PU o V'PV)`` with
+    ``P = Sigma^-1`` (``o``: element-wise). That is a few (q x p)(p x p)(p x q) products instead of q
+    outer products and 2q (p x p) matrix products a step: a fit is 10-20 times faster, which is what
+    makes a 1,000-resample bootstrap take seconds."""
+    rows, cols, is_a, diag = index if index is not None else free_index(model)
+    u = m[:, rows]
+    v = np.where(is_a, w[:, cols], m[:, cols])
+    v[:, diag] *= 0.5
+    return u, v
+
+
+def free_index(model: RamModel) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Row, column, "is in A" and "is a variance" of every free parameter (computed once per fit)."""
+    free = model.free()
+    rows = np.array([p.row for p in free], int)
+    cols = np.array([p.col for p in free], int)
+    is_a = np.array([p.matrix == "A" for p in free], bool)
+    return rows, cols, is_a, (~is_a) & (rows == cols)
+
+
+def gradient_hessian(inv: np.ndarray, s_obs: np.ndarray, u: np.ndarray, v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The gradient of F_ML and its expected Hessian from the rank-two factors (:func:`rank2_factors`)."""
+    g_mat = inv - inv @ s_obs @ inv
+    grad = 2 * np.einsum("pk,pk->k", u, g_mat @ v)
+    pu, pv = inv @ u, inv @ v
+    upv = u.T @ pv
+    return grad, 2 * (upv * upv.T + (u.T @ pu) * (v.T @ pv))
+
+
+def _tr_pq(p_: np.ndarray, q_: np.ndarray, u: np.ndarray, v: np.ndarray) -> np.ndarray:
+    """``T[a, b] = tr(P dSigma_a Q dSigma_b)`` for symmetric ``P``, ``Q`` from the rank-two factors."""
+    pu, pv, qu, qv = p_ @ u, p_ @ v, q_ @ u, q_ @ v
+    upv = u.T @ pv
+    return (v.T @ qu) * upv + (v.T @ qv) * (u.T @ pu) + (u.T @ qu) * (v.T @ pv) + (u.T @ qv) * upv.T
+
+
+def observed_hessian(model: RamModel, x: np.ndarray, s_obs: np.ndarray, inv: np.ndarray, u: np.ndarray,
+                     v: np.ndarray, index: tuple[np.ndarray, ...]) -> np.ndarray:
+    """The exact Hessian of F_ML (Newton's method converges in a few steps where Fisher scoring crawls,
+    e.g. near a Heywood case in a bootstrap resample).
+
+    ``H_ab = tr(dG_b dSigma_a) + tr(G d2Sigma_ab)`` with ``G = P - P S P``, ``P = Sigma^-1``: the first
+    part is ``-T(P, P) + T(P, Q) + T(P, Q)'`` with ``Q = P S P`` (:func:`_tr_pq`); the second is nonzero
+    for pairs of A parameters and for an A and an S parameter. With ``C = (I - A)^-1``,
+    ``Omega = C S C'``, ``L`` = G in the observed block (zero elsewhere), ``K = C' L C`` and
+    ``N = Omega L C``: for ``A_ij, A_kl`` it is ``2 (C_li N_jk + C_jk N_li + Omega_jl K_ki)``; for
+    ``A_ij, S_kl`` ``2 (C_jk K_li + C_jl K_ki)`` (one term when ``k = l``)."""
+    rows, cols, is_a, diag = index
+    q = inv @ s_obs @ inv
+    g = inv - q
+    t = _tr_pq(inv, q, u, v)
+    h = -_tr_pq(inv, inv, u, v) + t + t.T
+    a_mat, s_mat = _matrices(model, x)
+    n = len(a_mat)
+    c = np.linalg.inv(np.eye(n) - a_mat)
+    omega = c @ s_mat @ c.T
+    p = len(model.observed)
+    lmat = np.zeros((n, n))
+    lmat[:p, :p] = g
+    k = c.T @ lmat @ c
+    nm = omega @ lmat @ c
+    ia, ja = rows[is_a], cols[is_a]
+    ka, la = ia, ja  # the same A parameters, as the second index
+    aa = 2 * (c[la[None, :], ia[:, None]] * nm[ja[:, None], ka[None, :]]
+              + c[ja[:, None], ka[None, :]] * nm[la[None, :], ia[:, None]]
+              + omega[ja[:, None], la[None, :]] * k[ka[None, :], ia[:, None]])
+    ks, ls = rows[~is_a], cols[~is_a]
+    as_ = 2 * (c[ja[:, None], ks[None, :]] * k[ls[None, :], ia[:, None]]
+               + c[ja[:, None], ls[None, :]] * k[ks[None, :], ia[:, None]])
+    as_[:, diag[~is_a]] *= 0.5
+    ai, si = np.flatnonzero(is_a), np.flatnonzero(~is_a)
+    h[np.ix_(ai, ai)] += aa
+    h[np.ix_(ai, si)] += as_
+    h[np.ix_(si, ai)] += as_.T
+    return h
+
+
 def _objective(s_obs: np.ndarray, sigma: np.ndarray, logdet_s: float) -> tuple[float, np.ndarray] | None:
     try:  # Cholesky, not the sign of the determinant: two negative eigenvalues have a positive product
         chol = np.linalg.cholesky(sigma)
@@ -229,9 +326,14 @@ def fit_ml(
     warm: dict[str, float] | None = None,
     tol: float = 1e-10,
     max_iter: int = 500,
+    standard_errors: bool = True,
+    newton: bool = False,
 ) -> MlFit:
     """Minimise F_ML by Fisher scoring; converged when F changes by less than ``tol`` (relative) and
-    the largest gradient element is below ``sqrt(tol)``."""
+    the largest gradient element is below ``sqrt(tol)``. ``standard_errors=False`` skips the final
+    information matrix (``cov`` is None): a bootstrap refit needs only the estimates. ``newton=True``
+    steps with the exact Hessian (:func:`observed_hessian`) wherever it is positive definite, and
+    scores elsewhere: 4-6 steps from a warm start instead of 20-100 (the same optimum)."""
     _, logdet_s = np.linalg.slogdet(s_obs)
     x = start_values(model, s_obs, warm)
     sigma, m, w, v = implied(model, x)
@@ -251,12 +353,17 @@ def fit_ml(
 
     converged, message, it = False, "iteration limit reached", 0
     hess = np.eye(len(x))
+    index = free_index(model)
     for it in range(1, max_iter + 1):  # noqa: B007 - the count is reported
-        d = jacobian(model, m, w)
-        g_mat = inv - inv @ s_obs @ inv
-        flat = d.reshape(len(x), -1)
-        grad = flat @ g_mat.ravel()
-        hess = expected_hessian(inv, d)
+        uf, vf = rank2_factors(model, m, w, index)
+        grad, hess = gradient_hessian(inv, s_obs, uf, vf)
+        if newton:
+            exact = observed_hessian(model, x, s_obs, inv, uf, vf, index)
+            try:
+                np.linalg.cholesky(exact)
+                hess = exact
+            except np.linalg.LinAlgError:
+                pass  # not positive definite here: a scoring step
         moved = scoring_step(x, hess, grad, f, evaluate)
         if moved is None:
             message = "no step decreases the discrepancy"
@@ -268,7 +375,8 @@ def fit_ml(
             break
     cov = None
     try:
-        cov = np.linalg.inv(0.5 * n * expected_hessian(inv, jacobian(model, m, w)))
+        if standard_errors:
+            cov = np.linalg.inv(0.5 * n * gradient_hessian(inv, s_obs, *rank2_factors(model, m, w))[1])
     except np.linalg.LinAlgError:
         cov = None
     return MlFit(x, sigma, f, converged, it, message, cov, v)
