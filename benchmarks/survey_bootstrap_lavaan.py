@@ -8,13 +8,9 @@ Not run in CI (needs ``Rscript`` with lavaan; Debian's ``r-cran-lavaan`` 0.6.14 
    ``SAMPLE_SEED``) -> ``tests/data/bootstrap_sample.csv``;
 2. ``DRAWS`` resamples from ``transforms.survey.bootstrap.resample_indices`` (seed ``SEED``), the very
    row indices pilotwatch uses -> ``tests/data/bootstrap_indices.csv`` (one resample per row, 0-based);
-3. R: ``sem()`` of the structural model on every resample with lavaan's defaults (a resample fails
-   when lavaan says it did not converge), then polished from that solution with ``nlminb``'s
-   ``rel.tol`` 1e-14 (the default 1e-10 on the objective leaves estimates about 1e-5 from the optimum —
-   median 6e-6, 2e-3 on one flat resample — too loose to compare resamples to 1e-6; pilotwatch's
-   Newton refits stop at the optimum; the largest remaining gradient is stored as ``max_gradient``), (labels a_F, b, c_F; ``ind_F := a_F*b``, ``tot_F := c_F + a_F*b``)
-   refitted on every resample; the free estimates of each refit become the fit's bootstrap matrix
-   (``fit@boot$coef``) of a fit made with ``se = "bootstrap"``, so that lavaan's own
+3. R: ``sem()`` of the structural model (labels a_F, b, c_F; ``ind_F := a_F*b``, ``tot_F := c_F + a_F*b``)
+   refitted with lavaan's defaults on every resample; the free estimates of each refit become the fit's
+   bootstrap matrix (``fit@boot$coef``) of a fit made with ``se = "bootstrap"``, so that lavaan's own
    ``parameterEstimates(boot.ci.type = "perc" | "bca.simple")`` computes the intervals from exactly
    these resamples -> ``tests/data/bootstrap_lavaan.json`` (per-resample ``ind``/``tot`` values, the
    full-sample estimates and both intervals, lavaan's version).
@@ -50,19 +46,11 @@ model <- paste(readLines(args[3]), collapse = "\n")
 f <- c("L", "S", "HC", "O", "R")
 model <- paste(model, paste0("ind_", f, " := a_", f, "*b", collapse = "\n"),
                paste0("tot_", f, " := c_", f, " + a_", f, "*b", collapse = "\n"), sep = "\n")
-tight <- list(rel.tol = 1e-14, iter.max = 10000L, eval.max = 20000L)
 fit <- sem(model, data = d, se = "bootstrap", bootstrap = 2L)
-npar <- length(coef(fit))
-gradient <- rep(NA_real_, nrow(idx))
-coefs <- t(sapply(seq_len(nrow(idx)), function(k) {
-  i <- idx[k, ]
+coefs <- t(apply(idx, 1, function(i) {
   r <- try(sem(model, data = d[i, ], se = "none"), silent = TRUE)
-  if (inherits(r, "try-error") || !lavInspect(r, "converged")) return(rep(NA_real_, npar))
-  # polish to the optimum from lavaan's own solution (nlminb then reports "false convergence": the
-  # objective cannot fall by 1e-14 relative; the gradient says how close it got)
-  r2 <- suppressWarnings(sem(model, data = d[i, ], se = "none", start = r, control = tight))
-  gradient[k] <<- max(abs(lavInspect(r2, "optim.gradient")))
-  coef(r2)
+  if (inherits(r, "try-error") || !lavInspect(r, "converged")) return(rep(NA_real_, length(coef(fit))))
+  coef(r)
 }))
 failed <- which(!complete.cases(coefs))
 boot <- coefs
@@ -77,7 +65,6 @@ ci <- function(type) {
 pe <- parameterEstimates(fit)
 est <- setNames(as.list(pe$est[pe$op == ":="]), pe$lhs[pe$op == ":="])
 cat(toJSON(list(lavaan = as.character(packageVersion("lavaan")), failed = failed, estimates = est,
-                max_gradient = max(gradient, na.rm = TRUE),
                 draws = as.data.frame(defs), perc = ci("perc"), bca_simple = ci("bca.simple")),
            digits = NA, auto_unbox = TRUE))
 """
