@@ -225,8 +225,7 @@ def check_query(c: Check) -> tuple[str, dict[str, Any]]:
 
 def _present(con: duckdb.DuckDBPyConnection, spec: Spec) -> tuple[list[Check], Outcome]:
     """The checks whose relation exists, and an outcome holding the others: skipped when optional, failed if not."""
-    # one catalogue query instead of one per check (warehouse.has_relation): a third of the gate's time
-    present = {r[0] for r in con.execute("SELECT table_schema || '.' || table_name FROM information_schema.tables").fetchall()}
+    present = warehouse.relations(con)  # one catalogue query, not one per check: a third of the gate's time
     outcome = Outcome(checked=0)
     runnable = []
     for c in spec.checks:
