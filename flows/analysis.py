@@ -48,7 +48,8 @@ def compute(inputs: analysis.Inputs, cfg: AnalysisConfig) -> analysis.Results:
     if runner is None or isinstance(runner, ThreadPoolTaskRunner) or not bodies:
         return compute_task(quote(inputs), quote(cfg), None, "all")
     parts = analysis.chunks(bodies)
-    futures = [compute_task.submit(quote(inputs), quote(cfg), chunk, _label(chunk)) for chunk in parts]
+    # not quoted here: a distributed runner ships the arguments, and a quote arrives as a bare tuple
+    futures = [compute_task.submit(inputs, cfg, chunk, _label(chunk)) for chunk in parts]
     return analysis.combine([f.result() for f in futures])
 
 
