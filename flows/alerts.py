@@ -16,6 +16,7 @@ from datetime import date
 
 from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
+from prefect.utilities.annotations import quote
 
 import warehouse
 from flows.artifacts import publish
@@ -51,8 +52,8 @@ def monitor(config: str | None = None, as_of: date | None = None, deliver: bool 
     cfg = load_config(config)
     day = as_of or engine.today()
     run_id = str(uuid.uuid4())
-    ev = evaluate_rules(cfg, day, run_id)
-    dl = deliver_pending(cfg, day, run_id) if deliver else None
+    ev = evaluate_rules(quote(cfg), day, run_id)  # quote: not walked by Prefect per task run
+    dl = deliver_pending(quote(cfg), day, run_id) if deliver else None
     print(engine.summary(run_id, ev, dl))
     return {"run_id": run_id, "as_of": day.isoformat(), "alerts": ev.alerts, "queued": ev.queued,
             **engine.delivery_counts(dl), "notes": ev.notes + (dl.notes if dl else [])}
@@ -66,7 +67,7 @@ def deliver(config: str | None = None) -> dict[str, object]:
     """
     cfg = load_config(config)
     run_id = str(uuid.uuid4())
-    dl = deliver_pending(cfg, engine.today(), run_id)
+    dl = deliver_pending(quote(cfg), engine.today(), run_id)
     print(engine.summary(run_id, None, dl))
     return {"run_id": run_id, **engine.delivery_counts(dl), "notes": dl.notes}
 

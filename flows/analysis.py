@@ -2,7 +2,9 @@
 
 Reads the warehouse, computes with one named configuration (data/analysis.yaml) and stores the
 results under a new run id. Inside the annual refresh it joins the refresh's warehouse session (one
-publish for loads and analysis); run alone it publishes by itself.
+publish for loads and analysis); run alone it publishes by itself. Models and frames are passed to
+tasks ``quote``d: Prefect would otherwise walk every field of them for each task run (dependency
+tracking these tasks do not need: they run in order).
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from prefect.cache_policies import NO_CACHE
 from prefect.context import FlowRunContext
 from prefect.runtime import flow_run
 from prefect.task_runners import ThreadPoolTaskRunner
+from prefect.utilities.annotations import quote
 
 import warehouse
 from flows.artifacts import publish
@@ -43,8 +46,9 @@ def compute(inputs: analysis.Inputs, cfg: AnalysisConfig) -> analysis.Results:
     runner = ctx.task_runner if ctx else None
     bodies = analysis.pilot_bodies(inputs)
     if runner is None or isinstance(runner, ThreadPoolTaskRunner) or not bodies:
-        return compute_task(inputs, cfg, None, "all")
+        return compute_task(quote(inputs), quote(cfg), None, "all")
     parts = analysis.chunks(bodies)
+    # not quoted here: a distributed runner ships the arguments, and a quote arrives as a bare tuple
     futures = [compute_task.submit(inputs, cfg, chunk, _label(chunk)) for chunk in parts]
     return analysis.combine([f.result() for f in futures])
 
@@ -63,8 +67,8 @@ def recompute_analysis(config: str = "default", config_file: str | None = None) 
     with warehouse.writer("recompute_analysis") as con:
         run_id = analysis.start_run(con, cfg, flow_run.get_id())
         try:
-            results = compute(read_inputs(cfg), cfg)
-            counts = store(run_id, cfg, results)
+            results = compute(read_inputs(quote(cfg)), cfg)
+            counts = store(run_id, quote(cfg), quote(results))
             publish(artifacts.verdicts(con, run_id))
         except Exception as exc:  # recorded (and published when run alone), then raised
             get_run_logger().error("analysis run %s failed: %s", run_id, exc)

@@ -12,6 +12,7 @@ from pathlib import Path
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from prefect.states import Failed, State
+from prefect.utilities.annotations import quote
 
 import warehouse
 from flows.artifacts import publish
@@ -60,7 +61,8 @@ def annual_refresh(
             seed_registry()
             for source in load_order(cat.sources):  # macro first: payroll converts by usd_kzt
                 if set(source.years) & set(wanted):
-                    state = load_one(cat, source, wanted, run_id, force, return_state=True)
+                    # quote: Prefect would otherwise walk the whole catalogue model for every task run
+                    state = load_one(quote(cat), source, wanted, run_id, force, return_state=True)
                     summary.add(state.result(raise_on_failure=False))
             if analysis:
                 after_load(wanted)

@@ -225,8 +225,7 @@ def check_query(c: Check) -> tuple[str, dict[str, Any]]:
 
 def _present(con: duckdb.DuckDBPyConnection, spec: Spec) -> tuple[list[Check], Outcome]:
     """The checks whose relation exists, and an outcome holding the others: skipped when optional, failed if not."""
-    # one catalogue query instead of one per check (warehouse.has_relation): a third of the gate's time
-    present = {r[0] for r in con.execute("SELECT table_schema || '.' || table_name FROM information_schema.tables").fetchall()}
+    present = warehouse.relations(con)  # one catalogue query, not one per check: a third of the gate's time
     outcome = Outcome(checked=0)
     runnable = []
     for c in spec.checks:
@@ -432,21 +431,30 @@ def _write_summary(docs_dir: Path, outcome: Outcome, results: list[tuple[Failure
         encoding="utf-8")
 
 
-def checkpoint(con: duckdb.DuckDBPyConnection, logger: Any = None) -> Outcome:
-    """The refresh's gate: evaluate the checks on the working copy (DuckDB); raise if a critical one failed.
+def gate(con: duckdb.DuckDBPyConnection, logger: Any = None) -> Outcome:
+    """The publication gate's verdict on the working copy (DuckDB queries); never raises on failures.
 
-    Called inside ``warehouse.writer()``: the exception makes the writer discard the working copy,
-    so nothing is published and the previous warehouse stays as it was. Only then are the Data Docs
-    built (great-expectations, a few seconds), so the failure can be read there; a passing refresh
+    Only when a critical check failed are the Data Docs built (great-expectations: importing it
+    alone is several seconds and ~150 MB), so the failure can be read there; a passing refresh
     leaves them to ``pilotwatch docs``.
     """
-    logger = logger or log
     outcome = evaluate(con)
     if not outcome.ok:
         try:
             outcome.docs_index = run_checkpoint(con).docs_index
         except Exception as exc:  # the gate's verdict stands even if the docs cannot be built
-            logger.warning("Data Docs not built: %s", exc)
+            (logger or log).warning("Data Docs not built: %s", exc)
+    return outcome
+
+
+def checkpoint(con: duckdb.DuckDBPyConnection, logger: Any = None) -> Outcome:
+    """The gate of a single load (``flows.ingest``): :func:`gate`, logged; raise if a critical check failed.
+
+    Called inside ``warehouse.writer()``: the exception makes the writer discard the working copy,
+    so nothing is published and the previous warehouse stays as it was.
+    """
+    logger = logger or log
+    outcome = gate(con, logger)
     for line in outcome.text().splitlines():
         (logger.warning if outcome.failures else logger.info)("%s", line)
     if not outcome.ok:

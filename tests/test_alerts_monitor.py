@@ -262,7 +262,7 @@ def test_the_refresh_sends_only_what_it_published(
         raise RuntimeError("warehouse checks failed (injected)")
 
     with monkeypatch.context() as m:  # the refresh's checks refuse to publish: no alert may leave
-        m.setattr(checks, "run_checkpoint", refuse)  # the refresh's gate (pilotwatch.refresh.run_checks)
+        m.setattr(checks, "evaluate", refuse)  # the refresh's gate (pilotwatch.refresh.run_checks)
         with pytest.raises(RuntimeError, match="injected"):
             annual_refresh()
     assert webhook.posts() == [] and smtp.received() == []

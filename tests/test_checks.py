@@ -244,3 +244,18 @@ def test_the_gate_does_not_import_great_expectations() -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          cwd=Path(__file__).resolve().parent.parent).stdout
     assert out.strip() == "[]"
+
+
+def test_a_passing_refresh_gate_does_not_import_great_expectations(bundled_warehouse: Path, tmp_path: Path) -> None:
+    """What the annual refresh calls (``pilotwatch.refresh.run_checks``) decides with DuckDB alone when the
+    checks pass: great-expectations (seconds of imports, ~150 MB) is for Data Docs and failed gates only."""
+    import subprocess
+    import sys
+
+    db = _copy(bundled_warehouse, tmp_path)
+    code = ("import sys, duckdb; from pilotwatch.refresh import run_checks; "
+            "o = run_checks(duckdb.connect(sys.argv[1])); "
+            "print(o.ok, sorted(m for m in sys.modules if m.split('.')[0] in ('great_expectations', 'scipy', 'altair')))")
+    out = subprocess.run([sys.executable, "-c", code, str(db)], capture_output=True, text=True, check=True,
+                         cwd=Path(__file__).resolve().parent.parent).stdout
+    assert out.strip() == "True []"

@@ -102,6 +102,12 @@ def has_relation(con: duckdb.DuckDBPyConnection, relation: str) -> bool:
     return bool(row and row[0])
 
 
+def relations(con: duckdb.DuckDBPyConnection) -> set[str]:
+    """Every ``schema.name`` (table or view) in ``con``'s catalog: one query where a caller would
+    otherwise ask :func:`has_relation` several times (each is a catalog scan of a few milliseconds)."""
+    return {r[0] for r in con.execute("SELECT table_schema || '.' || table_name FROM information_schema.tables").fetchall()}
+
+
 def frame(con: duckdb.DuckDBPyConnection, query: str, params: list[object] | None = None) -> pl.DataFrame:
     """A query's result as a polars frame (DuckDB 2.0 connections have no ``.pl()``; relations do)."""
     rel = con.sql(query, params=params) if params else con.sql(query)
@@ -289,6 +295,7 @@ from warehouse.publishing import (  # noqa: E402
 __all__ = [
     "STORAGE_VERSION", "Version", "WarehouseBusy", "WarehouseDamaged", "WarehouseMissing", "attach_fresh",
     "check_blocks", "check_size", "connect", "describe_lock_holder", "ensure_published", "file_sha256", "frame",
-    "generation_files", "has_relation", "lock_path", "migrate", "one", "read_versions", "replace_rows", "restore",
+    "generation_files", "has_relation", "lock_path", "migrate", "one", "read_versions", "relations", "replace_rows",
+    "restore",
     "sql", "transaction", "utc_now", "versions", "versions_path", "writer",
 ]
