@@ -9,7 +9,7 @@ definition:
   was 46 % of a refresh's CPU (4.5 s), 158 MB, and half of its import time (issue 14).
 * :func:`run_checkpoint` — great-expectations' checkpoint and Data Docs, for people: ``pilotwatch
   docs``, and a refresh whose gate failed (so the failure can be read in the docs). Both must agree
-  on every check; ``tests/test_checks.py`` runs both on warehouses with a planted violation of each kind.
+  on every check; ``tests/ops/test_checks.py`` runs both on warehouses with a planted violation of each kind.
 
 Why frames for great-expectations: great-expectations has no DuckDB engine, and its SQL path through duckdb-engine fails
 every expectation (upstream issues 11579, 10738). So each checked relation is read through the

@@ -89,7 +89,7 @@ def bench_dir() -> Path:
 #: own default, 20 s, failed every flow command with the load average above about 20 on this 2-core
 #: machine; unloaded the server starts in 10-19 s (README), and at a load average of 22 (eight
 #: engineers' jobs, 2026-11-30) it did not answer within 120 s. A slow start costs only waiting; a
-#: timeout fails the command, so the default is generous. ``tests/test_busy_machine.py`` runs the
+#: timeout fails the command, so the default is generous. ``tests/ops/test_busy_machine.py`` runs the
 #: flow commands under a CPU burner with it.
 DEFAULT_PREFECT_STARTUP_TIMEOUT_S = 600
 

@@ -9,7 +9,7 @@ One row per accepted respondent: ``_row`` (the source row), the registry body co
 option codes, each Likert item as 1..5 and each closed question as an option code (null = not
 answered). Free text never enters these tables (``staging.survey_free_text`` holds it, with no
 respondent key). The migration's column lists (``warehouse/migrations/020_surveys.sql``) are
-checked against these models by ``tests/test_survey_schemas.py``.
+checked against these models by ``tests/survey/test_survey_schemas.py``.
 """
 
 from __future__ import annotations

@@ -271,7 +271,7 @@ def for_bodies(inputs: Inputs, bodies: list[str]) -> Inputs:
     """The inputs the results of ``bodies`` depend on: themselves, every peer group and every non-pilot body.
 
     Results for ``bodies`` computed from these equal their rows in ``compute(inputs)``
-    (tests/test_ops_scaleout.py checks it), so chunks of bodies can be computed anywhere.
+    (tests/ops/test_ops_scaleout.py checks it), so chunks of bodies can be computed anywhere.
     """
     others = set(pilot_bodies(inputs)) - set(bodies)
     keep = pl.col("body_code").is_in(sorted(others)).not_()

@@ -1,7 +1,7 @@
 """Alerts a person can act on, end to end: grouping, digests, owners, acknowledge, snooze and silence.
 
 The warehouse is the one `make run` leaves; ACSA 2021 arrives with a decline (five alerts: see
-tests/test_alerts_monitor.py); deliveries go to a real webhook receiver and a real SMTP server.
+tests/alerts/test_alerts_monitor.py); deliveries go to a real webhook receiver and a real SMTP server.
 """
 
 from __future__ import annotations

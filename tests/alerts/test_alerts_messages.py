@@ -1,6 +1,6 @@
 """Messages a person can act on: one per body, the same fact once, full names, in English and Russian.
 
-Built by hand from the alerts ACSA 2021 raises (tests/test_alerts_monitor.py), with names from the
+Built by hand from the alerts ACSA 2021 raises (tests/alerts/test_alerts_monitor.py), with names from the
 registry files (data/reference), so every word a team reads is checked here without a warehouse.
 """
 

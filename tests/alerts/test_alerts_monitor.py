@@ -102,7 +102,7 @@ def rows(db: Path, query: str, params: list[object] | None = None) -> list[tuple
 def load_2021(tmp_path: Path, goal: float = 93.0) -> None:
     """A further year arrives complete, every dataset from one file; each ingest recomputes the analysis.
 
-    (A partial year would be published but left out of the analysis until complete: tests/test_partial_years.py.)
+    (A partial year would be published but left out of the analysis until complete: tests/facts/test_partial_years.py.)
     """
     from flows.ingest import ingest
 
@@ -132,7 +132,7 @@ def test_make_run_monitors_once(bundled_warehouse: Path) -> None:
     got = rows(bundled_warehouse, "select rule, body_code, indicator, year, previous_value, value, severity "
                                   "from mart.alerts where rule <> 'stale_data' order by alert_id")
     # Astana's goal achievement 81.6 (2019) -> 79.6 (2020) straddles the Evaluation Center's 2020 method
-    # change (data/reference/series_breaks.csv): observed as series_break, not alerted (tests/test_series_breaks.py)
+    # change (data/reference/series_breaks.csv): observed as series_break, not alerted (tests/analysis/test_series_breaks.py)
     assert got == [
         ("indicator_turned_negative", "astana", "organizational_development", 2020, 70.6, 62.0, "critical"),
     ]

@@ -93,7 +93,7 @@ def test_a_command_imports_only_what_it_runs(seeded_db: Path, argv: list[str], a
     import subprocess
     import sys
 
-    root = Path(__file__).resolve().parent.parent
+    root = Path(__file__).resolve().parents[2]
     env = dict(os.environ, PYTHONPATH=str(root))
     r = subprocess.run([sys.executable, "-c", _IMPORTS_AFTER, *argv], env=env, capture_output=True, text=True,
                        check=True)
@@ -106,7 +106,7 @@ def test_survey_without_a_prefect_server_does_not_import_prefect(seeded_db: Path
     import subprocess
     import sys
 
-    root = Path(__file__).resolve().parent.parent
+    root = Path(__file__).resolve().parents[2]
     env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_API")}
     env["PYTHONPATH"] = str(root)
     r = subprocess.run([sys.executable, "-c", _IMPORTS_AFTER, "survey", "model_test", "--demo", "--json"], env=env,

@@ -113,7 +113,7 @@ def cli(*args: str, env_db: Path) -> subprocess.CompletedProcess[str]:
 
     env = {**os.environ, "PILOTWATCH_DB": str(env_db)}
     return subprocess.run([sys.executable, "-m", "pilotwatch.cli", *args], capture_output=True, text=True,
-                          env=env, cwd=Path(__file__).resolve().parent.parent, timeout=300)
+                          env=env, cwd=Path(__file__).resolve().parents[2], timeout=300)
 
 
 def test_alias_add_and_list_on_a_real_warehouse(seeded_db: Path) -> None:
@@ -139,7 +139,7 @@ def test_alias_add_and_list_on_a_real_warehouse(seeded_db: Path) -> None:
         con.close()
     assert rows == [(name, "astana", "analyst-1")]
     # the repository's reference files are untouched
-    assert name not in (Path(__file__).resolve().parent.parent / "data/reference/body_aliases.csv").read_text()
+    assert name not in (Path(__file__).resolve().parents[2] / "data/reference/body_aliases.csv").read_text()
 
 
 def test_a_local_alias_is_used_by_the_next_load_and_survives_reseeding(seeded_db: Path, tmp_path: Path) -> None:

@@ -21,7 +21,7 @@ from pilotwatch.ingest import load_source
 from pilotwatch.loads import Load, LoadFailed, LoadResult
 from schemas.rejects import REJECTS, pandera_rejects
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 RU = {"body": "Орган", "year": "Год", "indicator": "Показатель", "value": "Значение"}
 
 

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 #: Three spinning processes for at most this long each (they also exit on their own).
 BURN_S = 60
 BURNERS = 3

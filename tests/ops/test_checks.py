@@ -242,7 +242,7 @@ def test_the_gate_does_not_import_great_expectations() -> None:
             "checks.evaluate(duckdb.connect()); "
             "print(sorted(m for m in sys.modules if m.split('.')[0] in ('great_expectations', 'scipy', 'altair')))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
-                         cwd=Path(__file__).resolve().parent.parent).stdout
+                         cwd=Path(__file__).resolve().parents[2]).stdout
     assert out.strip() == "[]"
 
 

@@ -121,7 +121,7 @@ def test_published_and_derived_side_by_side(loaded: Path) -> None:
     from pilotwatch.catalogue import load_catalogue
     from pilotwatch.ingest import load_source
 
-    cat = load_catalogue(Path(__file__).resolve().parent.parent / "data" / "catalogue.yaml")
+    cat = load_catalogue(Path(__file__).resolve().parents[2] / "data" / "catalogue.yaml")
     source = next(s for s in cat.sources if s.id == "thesis_table18_payroll")
     with warehouse.writer("test") as con:
         load_source(con, cat, source, [2019])

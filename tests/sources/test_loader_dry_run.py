@@ -17,7 +17,7 @@ from pilotwatch.cli import main
 from pilotwatch.commands.catalogue import EXAMPLES, reference
 from pilotwatch.ingest import load_source
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def sha(p: Path) -> str:

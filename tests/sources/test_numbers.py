@@ -1,6 +1,6 @@
 """``parse_number``: published figures in, floats out; anything ambiguous raises.
 
-Units in cells ("6,6 mln. USD") are read by transforms.units (tests/test_units.py), not here.
+Units in cells ("6,6 mln. USD") are read by transforms.units (tests/sources/test_units.py), not here.
 """
 
 from __future__ import annotations

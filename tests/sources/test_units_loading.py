@@ -17,7 +17,7 @@ from pilotwatch import DATA_DIR
 from pilotwatch.catalogue import Catalogue, Source, load_catalogue
 from pilotwatch.ingest import LoadFailed, LoadResult, load_source
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def source(path: Path, dataset: str, **extra: object) -> Source:

@@ -27,7 +27,7 @@ import pytest
 from pilotwatch.survey.model import ModelSpec, fit
 from transforms.survey.fit import em_saturated, fit_indices, fit_indices_fiml, loglik_missing
 
-DATA = Path(__file__).parent / "data"
+DATA = Path(__file__).resolve().parents[1] / "data"
 
 PUBLISHED = {"chisq": 85.306, "df": 24, "cfi": 0.931, "tli": 0.896, "rmsea": 0.092, "gfi": 0.943,
              "agfi": 0.894, "aic": 7517.490, "bic": 7595.339}

@@ -12,7 +12,7 @@ from pilotwatch.survey.demo import TrueModel, simulate
 from pilotwatch.survey.items import load_instruments
 from pilotwatch.survey.model import ModelResult, ModelSpec, fit, verdicts
 
-DATA = Path(__file__).parent / "data"
+DATA = Path(__file__).resolve().parents[1] / "data"
 #: Stated tolerance for parameter recovery at N = 1,000: 0.12 in the paths' own units, about three
 #: standard errors (the SEs of these paths are 0.034-0.041 at N = 1,000).
 RECOVERY_TOL = 0.12

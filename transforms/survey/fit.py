@@ -45,7 +45,7 @@ def chi2_sf(x: float, df: int) -> float:
     """P(X > x) for a chi-square with integer ``df`` degrees of freedom, by the closed-form series of
     the regularized upper incomplete gamma function (even df: a Poisson sum; odd df: erfc plus a
     sum). The only use of scipy here was this p-value, and importing scipy.special costs about
-    0.35 s of an interactive command; ``tests/test_survey_fit.py`` checks this against scipy."""
+    0.35 s of an interactive command; ``tests/survey/test_survey_fit.py`` checks this against scipy."""
     if x <= 0:
         return 1.0
     h = x / 2
