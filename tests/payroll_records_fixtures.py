@@ -7,6 +7,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from warehouse_reads import rows
 
 SALT = "test-salt-for-payroll-records"
 HEADER = ("employee_id,body_code,position_category,grade,month,base_salary,bonus,other_pay,currency,"
@@ -81,6 +82,5 @@ def text_columns_containing(db: Path, needle: str) -> list[str]:
     return hits
 
 
-def query(db: Path, sql: str, params: list[object] | None = None) -> list[tuple]:
-    with duckdb.connect(str(db), read_only=True) as con:
-        return con.execute(sql, params or []).fetchall()
+#: The payroll tests' name for reading the warehouse back (tests/warehouse_reads.py).
+query = rows

@@ -19,6 +19,7 @@ import pytest
 import thesis_tables
 import yaml
 from alerts_fixtures import SmtpServer, WebhookReceiver, dead_port
+from warehouse_reads import rows
 
 import warehouse
 from pilotwatch.alerts import engine
@@ -89,14 +90,6 @@ def after_make_run(bundled_warehouse: Path, tmp_path: Path, monkeypatch: pytest.
     shutil.copyfile(bundled_warehouse, db)
     monkeypatch.setenv("PILOTWATCH_DB", str(db))
     return db
-
-
-def rows(db: Path, query: str, params: list[object] | None = None) -> list[tuple]:
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        return con.execute(query, params or []).fetchall()
-    finally:
-        con.close()
 
 
 def load_2021(tmp_path: Path, goal: float = 93.0) -> None:

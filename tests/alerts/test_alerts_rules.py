@@ -6,6 +6,7 @@ from datetime import date
 
 import polars as pl
 import pytest
+from alert_rule_frames import ITN, values
 
 from pilotwatch.alerts.config import (
     BehindTarget,
@@ -18,24 +19,6 @@ from pilotwatch.alerts.config import (
 from transforms.alerts import rules
 from transforms.alerts.decision import decide
 from transforms.alerts.observations import empty_state
-
-IND = {
-    "goal_achievement": ("Goal achievement", "Strategy", "effect", "higher_is_better"),
-    "net_turnover": ("Net turnover", "Human Capital", "effect", "lower_is_better"),
-    "payroll_fund_musd": ("Budget of Payroll Fund", "Resources", "cost", "lower_is_better"),
-}
-
-
-def values(rows: list[tuple[str, str, int, float]], kind: str = "body") -> pl.DataFrame:
-    """``(body, indicator, year, value)`` rows as the glue reads them from mart.indicator_values."""
-    recs = []
-    for body, ind, year, value in rows:
-        name, factor, role, direction = IND[ind]
-        recs.append({"body_code": body, "body_name": body.upper(), "body_kind": kind, "year": year, "factor": factor,
-                     "indicator": ind, "indicator_name": name, "role": role, "value": value,
-                     "unit": "mln USD" if role == "cost" else "%", "direction": direction, "load_id": 7,
-                     "source_uri": "/data/x.csv"})
-    return pl.DataFrame(recs).select(rules.VALUE_COLUMNS)
 
 
 def fire(obs: pl.DataFrame, state: pl.DataFrame | None = None) -> tuple[pl.DataFrame, pl.DataFrame]:
@@ -54,9 +37,6 @@ def carry(state: pl.DataFrame | None, new_state: pl.DataFrame) -> pl.DataFrame:
 
 
 # ---------------------------------------------------------------- indicator turned negative
-
-ITN = IndicatorTurnedNegative(relative_floor=0.01, absolute_floor=1.0, critical={"relative": 0.05},
-                              overrides={"net_turnover": {"relative_floor": 0.05, "absolute_floor": 0.2}})
 
 
 def test_newest_year_against_previous_direction_aware() -> None:

@@ -12,10 +12,10 @@ import json
 import shutil
 from pathlib import Path
 
-import duckdb
 import polars as pl
 import pytest
-from test_alerts_rules import IND, ITN, values
+from alert_rule_frames import IND, ITN, values
+from warehouse_reads import rows as _rows
 
 from pilotwatch import registry
 from pilotwatch.alerts import engine
@@ -123,14 +123,6 @@ def test_indicator_turned_negative_across_a_break(rows: list[tuple[str, str, int
 
 
 # ---------------------------------------------------------------- on the bundled warehouse
-
-
-def _rows(db: Path, query: str) -> list[tuple]:
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        return con.execute(query).fetchall()
-    finally:
-        con.close()
 
 
 def test_bundled_warehouse_names_the_2020_method_change(bundled_warehouse: Path) -> None:

@@ -16,6 +16,7 @@ from pathlib import Path
 import duckdb
 import pytest
 from delivery_2021 import EC, EC_CODES, PAYROLL, PAYROLL_MKZT, PSM, TURNOVER, write_delivery
+from warehouse_reads import rows
 
 from pilotwatch import PROJECT_ROOT
 from pilotwatch.cli import main
@@ -26,14 +27,6 @@ pytestmark = pytest.mark.e2e
 def digests(root: Path) -> dict[str, str]:
     return {str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
             for p in sorted(root.rglob("*")) if p.is_file() and "__pycache__" not in p.parts}
-
-
-def rows(db: Path, query: str) -> list[tuple]:
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        return con.execute(query).fetchall()
-    finally:
-        con.close()
 
 
 def number(text: str) -> float:

@@ -14,6 +14,7 @@ import openpyxl
 import pandera.polars as pa
 import polars as pl
 import pytest
+from warehouse_reads import rows as _rows
 
 import warehouse
 from pilotwatch.catalogue import Catalogue, Source
@@ -23,14 +24,6 @@ from schemas.rejects import REJECTS, pandera_rejects
 
 ROOT = Path(__file__).resolve().parents[2]
 RU = {"body": "Орган", "year": "Год", "indicator": "Показатель", "value": "Значение"}
-
-
-def _rows(db: Path, query: str) -> list[tuple]:
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        return con.execute(query).fetchall()
-    finally:
-        con.close()
 
 
 def _start(con: duckdb.DuckDBPyConnection, **kw: Any) -> Load:

@@ -5,19 +5,11 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-import duckdb
 import pytest
 import thesis_tables
+from warehouse_reads import rows as _rows
 
 CONTRACT = ["body_code", "body_name", "year", "factor", "indicator", "value", "unit", "direction", "dataset", "load_id"]
-
-
-def _rows(db: Path, query: str) -> list[tuple]:
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        return con.execute(query).fetchall()
-    finally:
-        con.close()
 
 
 def test_counts_every_published_value_once(bundled_warehouse: Path) -> None:

@@ -6,10 +6,9 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
-from typing import Any
 
-import duckdb
 import pytest
+from warehouse_reads import rows as _rows
 
 import warehouse
 from pilotwatch.catalogue import Catalogue, Source
@@ -32,14 +31,6 @@ def _source(path: Path, *, sid: str, replace: str) -> Source:
 def _load(src: Source, force: bool = False) -> LoadResult:
     with warehouse.writer("test") as con:
         return load_source(con, Catalogue(sources=[src], base_dir="/"), src, [2020], force=force)
-
-
-def _rows(db: Path, query: str, params: list[Any] | None = None) -> list[tuple]:
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        return con.execute(query, params or []).fetchall()
-    finally:
-        con.close()
 
 
 def _acsa_2020(db: Path) -> dict[str, float]:

@@ -6,11 +6,11 @@ import json
 import shutil
 from pathlib import Path
 
-import duckdb
 import pytest
 from prefect.client.orchestration import get_client
 from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterFlowRunId, ArtifactFilterKey
 from prefect.client.schemas.sorting import ArtifactSort
+from warehouse_reads import rows as _query
 
 
 def _artifacts(key: str, flow_run_id: object | None = None) -> list:
@@ -23,14 +23,6 @@ def _artifacts(key: str, flow_run_id: object | None = None) -> list:
 def _table(artifact: object) -> list[dict[str, object]]:
     data = artifact.data
     return json.loads(data) if isinstance(data, str) else data
-
-
-def _query(db: Path, q: str, params: list[object] | None = None) -> list[tuple]:
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        return con.execute(q, params or []).fetchall()
-    finally:
-        con.close()
 
 
 def test_the_annual_refresh_publishes_its_loads_alerts_and_verdicts(bundled_warehouse: Path) -> None:

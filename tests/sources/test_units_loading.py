@@ -9,8 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-import duckdb
 import pytest
+from warehouse_reads import rows
 
 import warehouse
 from pilotwatch import DATA_DIR
@@ -37,14 +37,6 @@ def load(src: Source, years: list[int] | None = None, cat: Catalogue | None = No
         except LoadFailed as exc:
             failure = exc
     raise failure
-
-
-def rows(db: Path, query: str) -> list[tuple]:
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        return con.execute(query).fetchall()
-    finally:
-        con.close()
 
 
 def write(tmp_path: Path, name: str, lines: list[str]) -> Path:
