@@ -7,7 +7,9 @@ per worker), and every test writes only under its own ``tmp_path``."""
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -46,14 +48,46 @@ def db_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return p
 
 
-@pytest.fixture
-def seeded_db(db_path: Path) -> Path:
-    """A published, migrated warehouse with the body and indicator registry loaded (no facts)."""
+@contextmanager
+def _warehouse_at(p: Path) -> Iterator[None]:
+    """``PILOTWATCH_DB`` pointed at ``p`` for a session fixture (``monkeypatch`` is per test), then restored."""
+    old = os.environ.get("PILOTWATCH_DB")
+    os.environ["PILOTWATCH_DB"] = str(p)
+    try:
+        yield
+    finally:
+        if old is None:
+            os.environ.pop("PILOTWATCH_DB", None)
+        else:
+            os.environ["PILOTWATCH_DB"] = old
+
+
+@pytest.fixture(scope="session")
+def seeded_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The seeded warehouse, migrated and published once per session (per xdist worker).
+
+    Seeding runs every migration and loads the registry (about 1 s of CPU); over a hundred tests
+    start from it, so ``seeded_db`` copies this file instead of seeding again. Read-only.
+    """
     import warehouse
     from pilotwatch import registry
 
-    with warehouse.writer("test-seed") as con:
+    p = tmp_path_factory.mktemp("seeded") / "pilotwatch.duckdb"
+    with _warehouse_at(p), warehouse.writer("test-seed") as con:
         registry.seed(con)
+    return p
+
+
+@pytest.fixture
+def seeded_db(db_path: Path, seeded_template: Path) -> Path:
+    """A published, migrated warehouse with the body and indicator registry loaded (no facts).
+
+    A copy of ``seeded_template`` with its version record (``<db>.versions.json``: size and sha256
+    of the published file), so it is exactly what ``warehouse.writer`` + ``registry.seed`` publish.
+    """
+    for name in (seeded_template.name, seeded_template.name + ".versions.json"):
+        shutil.copyfile(seeded_template.with_name(name), db_path.with_name(name.replace(seeded_template.name,
+                                                                                             db_path.name)))
     return db_path
 
 
@@ -66,15 +100,8 @@ def bundled_warehouse(tmp_path_factory: pytest.TempPathFactory, prefect_server: 
     from flows.refresh import annual_refresh
 
     p = tmp_path_factory.mktemp("bundled") / "pilotwatch.duckdb"
-    old = os.environ.get("PILOTWATCH_DB")
-    os.environ["PILOTWATCH_DB"] = str(p)
-    try:
+    with _warehouse_at(p):
         annual_refresh()
-    finally:
-        if old is None:
-            os.environ.pop("PILOTWATCH_DB", None)
-        else:
-            os.environ["PILOTWATCH_DB"] = old
     return p
 
 
