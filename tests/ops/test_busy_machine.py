@@ -1,10 +1,15 @@
-"""Commands complete on a busy machine (issue 13): ``survey``, ``ingest`` and ``analyse`` as fresh
-processes, with no Prefect server configured, while CPU burners keep both cores busy.
+"""Commands complete on a busy machine (issue 13): a flow command as a fresh process, with no Prefect
+server configured, while CPU burners keep both cores busy.
 
 Prefect's own default gave its temporary server 20 s to start; with the load average above about 20
 every flow command failed with "Timed out while attempting to connect to ephemeral Prefect API
 server". pilotwatch now allows ``settings.DEFAULT_PREFECT_STARTUP_TIMEOUT_S``, runs the survey
 without a temporary server, and switches Prefect's telemetry off (no "Failed to send telemetry").
+
+One command proves it: ``ingest`` starts its temporary server the way every flow command does (the
+defaults are applied by ``flows/__init__.py``), so ``analyse`` under the same load adds time, not
+coverage (it ran here too until the suite had to fit in 3 minutes). That the survey needs no server
+is tests/cli/test_cli.py::test_survey_without_a_prefect_server_does_not_import_prefect.
 """
 
 from __future__ import annotations
@@ -19,9 +24,9 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-#: Three spinning processes for at most this long each (they also exit on their own).
+#: A spinning process per core for at most this long each (they also exit on their own).
 BURN_S = 60
-BURNERS = 3
+BURNERS = 2
 
 
 @pytest.fixture
@@ -38,8 +43,8 @@ def cpu_burners() -> Iterator[list[subprocess.Popen]]:
 
 
 @pytest.mark.slow
-def test_survey_ingest_and_analyse_complete_under_cpu_load(bundled_warehouse: Path, tmp_path: Path,
-                                                           cpu_burners: list[subprocess.Popen]) -> None:
+def test_a_flow_command_completes_under_cpu_load(bundled_warehouse: Path, tmp_path: Path,
+                                                cpu_burners: list[subprocess.Popen]) -> None:
     db = tmp_path / "wh" / "pilotwatch.duckdb"
     db.parent.mkdir()
     shutil.copyfile(bundled_warehouse, db)
@@ -48,20 +53,15 @@ def test_survey_ingest_and_analyse_complete_under_cpu_load(bundled_warehouse: Pa
     csv = tmp_path / "acsa_2021.csv"
     csv.write_text("body;year;indicator;value\nACSA;2021;goal_achievement;96\n", encoding="utf-8")
     cli = [sys.executable, "-m", "pilotwatch.cli"]
-    commands = {
-        "survey": cli + ["survey", "model_test", "--demo", "--json"],
-        "ingest": cli + ["ingest", "evaluation_center", str(csv), "--year", "2021"],
-        "analyse": cli + ["analyse"],
-    }
+    commands = {"ingest": cli + ["ingest", "evaluation_center", str(csv), "--year", "2021"]}
     assert all(p.poll() is None for p in cpu_burners), "the burners must be running while the commands start"
     procs = {name: subprocess.Popen(cmd, env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                     text=True) for name, cmd in commands.items()}
-    # generous: at a load average of 25 (a shared machine, 2026-11-30) the three took 600 s together
+    # generous: at a load average of 25 (a shared machine, 2026-11-30) three such commands took 600 s together
     outputs = {name: p.communicate(timeout=1200) for name, p in procs.items()}
     for name, p in procs.items():
         out, err = outputs[name]
         assert p.returncode == 0, f"pilotwatch {name} failed under load:\n{err[-2000:]}"
         assert "Timed out while attempting to connect" not in err
         assert "Failed to send telemetry" not in err, f"pilotwatch {name} tried to send telemetry"
-    assert '"instrument": "model_test"' in outputs["survey"][0]
     assert "loaded" in outputs["ingest"][0]
