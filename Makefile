@@ -21,7 +21,7 @@ run: $(STAMP)
 
 ## Run the import contracts (pyproject.toml [tool.importlinter]), then the test suite (CI calls exactly
 ## this), on two worker processes (pytest-xdist): CI has two cores. Each worker has its own Prefect home,
-## temporary Prefect server and bundled warehouse (tests/conftest.py).
+## temporary Prefect server, bundled warehouse and seeded warehouse template (tests/conftest.py).
 TEST_WORKERS ?= 2
 test: $(STAMP)
 	$(BIN)/lint-imports
@@ -29,10 +29,11 @@ test: $(STAMP)
 
 ## The specification tests only: pure functions and small integrations on real DuckDB files and HTTP,
 ## no Prefect server, no end-to-end refresh, no benchmark (markers `e2e` and `slow`; a test that needs
-## a Prefect server is marked e2e by tests/conftest.py). What to run while editing; CI runs `make test`.
+## a Prefect server or the bundled warehouse is marked e2e by tests/conftest.py). What to run while
+## editing; CI runs `make test`. Two workers as well: the specification tests share nothing either.
 test-fast: $(STAMP)
 	$(BIN)/lint-imports
-	$(BIN)/python -m pytest -q -m "not slow and not e2e"
+	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) -m "not slow and not e2e"
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
