@@ -13,7 +13,7 @@ defaults) and everything formula (2) and cost-effectiveness practice read is rec
 Why the random numbers are *hashed* rather than taken from a generator: a body-year's draws depend
 only on (seed, body code, year, draw number, which input), never on which other bodies are in the
 run or in what order, so a chunk of bodies computed on another worker gives exactly the rows the
-whole computation gives (tests/test_ops_scaleout.py), and a body's figures do not move when another
+whole computation gives (tests/ops/test_ops_scaleout.py), and a body's figures do not move when another
 body is added. The base year's draws are the same numbers in every tested year of a body (one
 published value, one error), so a body's years are coherent. No Python loop runs over bodies or
 draws: every step is a numpy operation over a body-years x draws matrix, taken in blocks of whole

@@ -23,7 +23,7 @@ The optimiser is the same Fisher scoring as ``sem.fit_ml`` on ``sum_g N_g F_g``.
 Fit indices (lavaan 0.6 for several groups): the baseline is the independence model fitted in each
 group with its own means and variances (``chisq_b = sum_g N_g (sum log diag S_g - log|S_g|)``,
 ``df_b = G p(p-1)/2``), CFI and TLI from it as for one group, and RMSEA with lavaan's multi-group
-correction ``sqrt(max(chisq - df, 0) / (df N)) * sqrt(G)``. ``tests/test_survey_invariance.py``
+correction ``sqrt(max(chisq - df, 0) / (df N)) * sqrt(G)``. ``tests/survey/test_survey_invariance.py``
 checks all of it against lavaan itself.
 """
 
