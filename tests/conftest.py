@@ -105,6 +105,16 @@ def bundled_warehouse(tmp_path_factory: pytest.TempPathFactory, prefect_server: 
     return p
 
 
+@pytest.fixture
+def bundled_copy(bundled_warehouse: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A private copy of the bundled warehouse (what ``make run`` leaves behind), as ``PILOTWATCH_DB``."""
+    db = tmp_path / "wh" / "pilotwatch.duckdb"
+    db.parent.mkdir()
+    shutil.copyfile(bundled_warehouse, db)
+    monkeypatch.setenv("PILOTWATCH_DB", str(db))
+    return db
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """A test that needs a Prefect server (directly or through the bundled refresh) is end-to-end.
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 import io
 import json
 import logging
-import shutil
 from datetime import date
 from pathlib import Path
 
@@ -83,13 +82,9 @@ def monitoring_yaml(tmp_path: Path, smtp_port: int, **mail: object) -> Path:
 
 
 @pytest.fixture
-def after_make_run(bundled_warehouse: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def after_make_run(bundled_copy: Path) -> Path:
     """A private copy of the warehouse `make run` leaves behind."""
-    db = tmp_path / "wh" / "pilotwatch.duckdb"
-    db.parent.mkdir()
-    shutil.copyfile(bundled_warehouse, db)
-    monkeypatch.setenv("PILOTWATCH_DB", str(db))
-    return db
+    return bundled_copy
 
 
 def load_2021(tmp_path: Path, goal: float = 93.0) -> None:

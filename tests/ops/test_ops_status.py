@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import duckdb
@@ -12,12 +11,8 @@ from pilotwatch.cli import main
 
 
 @pytest.fixture
-def wh(bundled_warehouse: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    db = tmp_path / "wh" / "pilotwatch.duckdb"
-    db.parent.mkdir()
-    shutil.copyfile(bundled_warehouse, db)
-    monkeypatch.setenv("PILOTWATCH_DB", str(db))
-    return db
+def wh(bundled_copy: Path) -> Path:
+    return bundled_copy
 
 
 def _sql(db: Path, *statements: str) -> None:

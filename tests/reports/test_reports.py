@@ -21,12 +21,8 @@ needs_chromium = pytest.mark.skipif(
 
 
 @pytest.fixture
-def wh(bundled_warehouse: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    db = tmp_path / "wh" / "pilotwatch.duckdb"
-    db.parent.mkdir()
-    shutil.copyfile(bundled_warehouse, db)
-    monkeypatch.setenv("PILOTWATCH_DB", str(db))
-    return db
+def wh(bundled_copy: Path) -> Path:
+    return bundled_copy
 
 
 def _chromium(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
