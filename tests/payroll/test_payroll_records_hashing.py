@@ -37,8 +37,8 @@ def test_only_hashes_are_stored(records_env: Path, tmp_path: Path, monkeypatch: 
     assert r.status == "loaded"
     stored = {h for (h,) in query(records_env, "SELECT employee_hash FROM core.payroll_employees")}
     assert stored == {hash_id(i, SALT.encode()) for i in RAW_IDS} | {hash_id("E9-RAW-ID-IN-A-BAD-ROW", SALT.encode())}
-    for needle in [*RAW_IDS, "E9-RAW-ID-IN-A-BAD-ROW", *NAMES, "Zarina Example"]:
-        assert text_columns_containing(records_env, needle) == [], needle
+    assert text_columns_containing(records_env, [*RAW_IDS, "E9-RAW-ID-IN-A-BAD-ROW", *NAMES, "Zarina Example"]) == []
+    assert text_columns_containing(records_env, sorted(stored)[:1])  # the search does find what is stored
     # not in the bytes of the published file either, nor left in a temporary directory
     data = records_env.read_bytes()
     assert all(i.encode() not in data for i in RAW_IDS)
