@@ -27,7 +27,6 @@ def test_hash_is_hmac_sha256_of_the_id_with_the_salt() -> None:
     assert hash_id(expected, b"another salt") == expected  # already a hash: kept
 
 
-@pytest.mark.slow
 def test_only_hashes_are_stored(records_env: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: F811
     scratch = tmp_path / "scratch"
     scratch.mkdir()
