@@ -54,7 +54,7 @@ def test_a_missing_price_year_is_named() -> None:
 
 def _write(tmp_path: Path, money: str) -> Path:
     p = tmp_path / "analysis.yaml"
-    base = (Path(__file__).parents[1] / "data" / "analysis.yaml").read_text(encoding="utf-8")
+    base = (Path(__file__).parents[2] / "data" / "analysis.yaml").read_text(encoding="utf-8")
     p.write_text(base + f"\n  probe:\n    extends: default\n    money: {money}\n", encoding="utf-8")
     return p
 
