@@ -97,7 +97,7 @@ def plane_chart(title: str, points: Sequence[dict[str, Any]], unit: str, width: 
         placed.append((x0, x1, ly))
         out.append(f'<text x="{lx:.1f}" y="{ly:.1f}" font-size="10" fill="{color}" text-anchor="{anchor}">'
                    f'{escape(str(p["label"]))}</text>')
-    # words, not codes, in the legend (tests/test_reports.py's layout probe holds every chart to it)
+    # words, not codes, in the legend (tests/reports/test_reports.py's layout probe holds every chart to it)
     out.append(_legend([("Frontier", BODY, False), ("Dominated", NEGATIVE, False),
                         ("Extended dominance", EXTENDED, False), ("Standard mode", STANDARD, False)],
                        left, height + extra - 10, width))
