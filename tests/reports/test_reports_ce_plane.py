@@ -33,6 +33,7 @@ def test_plane_chart_marks_every_status() -> None:
     assert "no points" in plane_chart("plane", [], "mln USD")
 
 
+@pytest.mark.e2e  # the bundled warehouse, requested through getfixturevalue: conftest cannot see it
 def test_reports_show_the_plane_as_stored(request: pytest.FixtureRequest, tmp_path: Path) -> None:
     db: Path = request.getfixturevalue("wh")
     out = tmp_path / "reports"
