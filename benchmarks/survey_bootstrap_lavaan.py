@@ -1,4 +1,4 @@
-"""Produce the lavaan reference of ``tests/test_survey_bootstrap.py``: the same resamples refitted by lavaan.
+"""Produce the lavaan reference of ``tests/survey/test_survey_bootstrap.py``: the same resamples refitted by lavaan.
 
     python -m benchmarks.survey_bootstrap_lavaan            # writes tests/data/bootstrap_*.{csv,json}
 

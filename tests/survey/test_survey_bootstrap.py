@@ -29,7 +29,7 @@ from transforms.survey.bootstrap import (
     resample_indices,
 )
 
-DATA = Path(__file__).parent / "data"
+DATA = Path(__file__).resolve().parents[1] / "data"
 FACTORS = ["L", "S", "HC", "O", "R"]
 CONSTRUCTS = {"L": ["L1", "L2"], "S": ["S1", "S2", "S3"], "HC": ["HC1", "HC2", "HC3", "HC4", "HC5"],
               "O": ["O1", "O2", "O3"], "R": ["R1", "R2", "R3"], "CC": ["CC"], "ICS": ["ICS1", "ICS2"]}
