@@ -257,5 +257,5 @@ def test_a_passing_refresh_gate_does_not_import_great_expectations(bundled_wareh
             "o = run_checks(duckdb.connect(sys.argv[1])); "
             "print(o.ok, sorted(m for m in sys.modules if m.split('.')[0] in ('great_expectations', 'scipy', 'altair')))")
     out = subprocess.run([sys.executable, "-c", code, str(db)], capture_output=True, text=True, check=True,
-                         cwd=Path(__file__).resolve().parent.parent).stdout
+                         cwd=Path(__file__).resolve().parents[2]).stdout
     assert out.strip() == "True []"
