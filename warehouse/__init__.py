@@ -235,7 +235,9 @@ def migrate(con: duckdb.DuckDBPyConnection) -> list[str]:
         if version in done:
             continue
         with transaction(con):
+            comments = _view_comments(con)
             con.execute(f.read_text(encoding="utf-8"))
+            _restore_view_comments(con, comments)
             con.execute(
                 "INSERT INTO meta.schema_migrations VALUES (?, ?, ?)", [version, f.name, utc_now()]
             )
@@ -243,6 +245,28 @@ def migrate(con: duckdb.DuckDBPyConnection) -> list[str]:
     if applied:
         log.info("applied migrations: %s", ", ".join(applied))
     return applied
+
+
+def _view_comments(con: duckdb.DuckDBPyConnection) -> dict[tuple[str, str, str | None], str | None]:
+    """Every view and view column with its comment (``None`` when unset)."""
+    return {(s, v, c): text for s, v, c, text in con.execute(sql("view_comments")).fetchall()}
+
+
+def _restore_view_comments(con: duckdb.DuckDBPyConnection, before: dict[tuple[str, str, str | None], str | None]) -> None:
+    """Give back the comments a migration's ``CREATE OR REPLACE VIEW`` dropped.
+
+    DuckDB forgets a view's comments (and its columns') when the view is redefined, so without this
+    every migration that adds a column to a ``mart`` view had to restate dozens of unchanged comments.
+    A comment comes back only where the view (or column) still exists and the migration left it unset;
+    a migration that writes a comment, or drops the column, wins.
+    """
+    for (schema, view, column), text in _view_comments(con).items():
+        old = before.get((schema, view, column))
+        if text is not None or not old:
+            continue
+        target = f'"{schema}"."{view}"' + (f'."{column}"' if column is not None else "")
+        kind = "COLUMN" if column is not None else "VIEW"
+        con.execute(f"COMMENT ON {kind} {target} IS " + "'" + old.replace("'", "''") + "'")
 
 
 def replace_rows(

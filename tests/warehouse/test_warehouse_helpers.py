@@ -8,6 +8,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+import warehouse
 from warehouse import transaction, utc_now
 
 
@@ -36,3 +37,21 @@ def test_utc_now_is_naive_utc_like_the_warehouse_timestamps() -> None:
     now = utc_now()
     assert now.tzinfo is None
     assert before <= now <= datetime.now(UTC).replace(tzinfo=None)
+
+
+def test_a_migration_that_redefines_a_view_keeps_the_comments_it_does_not_rewrite() -> None:
+    """DuckDB drops a view's comments on CREATE OR REPLACE VIEW; migrate gives back those the migration
+    did not write itself, and only where the view or column still exists."""
+    con = duckdb.connect()
+    con.execute("CREATE TABLE t (a INT, b INT, c INT)")
+    con.execute("CREATE VIEW v AS SELECT a, b FROM t")
+    con.execute("COMMENT ON VIEW v IS 'the view'")
+    con.execute("COMMENT ON COLUMN v.a IS 'it''s a'")
+    con.execute("COMMENT ON COLUMN v.b IS 'old b'")
+    before = warehouse._view_comments(con)
+    con.execute("CREATE OR REPLACE VIEW v AS SELECT a, c FROM t; COMMENT ON COLUMN v.c IS 'new c'")
+    assert con.execute("SELECT comment FROM duckdb_views() WHERE view_name = 'v'").fetchone() == (None,)
+    warehouse._restore_view_comments(con, before)
+    got = dict(con.execute("SELECT column_name, comment FROM duckdb_columns() WHERE table_name = 'v'").fetchall())
+    assert got == {"a": "it's a", "c": "new c"}  # b is gone with its column; c keeps the migration's text
+    assert con.execute("SELECT comment FROM duckdb_views() WHERE view_name = 'v'").fetchone() == ("the view",)

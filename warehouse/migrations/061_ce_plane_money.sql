@@ -1,8 +1,8 @@
 -- 061: the cost-effectiveness plane and frontier (mart.ce_plane), and the money every CER amount is in.
 -- Issue 15 items 2-3. The CER tables gain price_year, currency, discount_rate and discount_base_year
 -- (data/analysis.yaml `money`; transforms/analysis/money.py); the views are redefined to show them,
--- which drops DuckDB's comments, so every comment of the redefined views is written again below
--- (copied from 010, 011 and 059; the amount columns now say which money they are in).
+-- which drops DuckDB's comments; warehouse.migrate gives back every comment this file does not
+-- rewrite (the amount columns now say which money they are in, below).
 
 ALTER TABLE core.analysis_cer ADD COLUMN price_year INTEGER;
 ALTER TABLE core.analysis_cer ADD COLUMN currency VARCHAR;
@@ -61,72 +61,7 @@ SELECT p.config, p.scope, p.group_key, p.body_code, b.name_en AS body_name, p.ye
        p.price_year, p.currency, p.discount_rate, p.discount_base_year, p.run_id
 FROM core.analysis_ce_plane p JOIN meta.analysis_latest l USING (run_id, config) LEFT JOIN core.bodies b USING (body_code);
 
--- comments of the redefined views, as 010/011/059 wrote them
-COMMENT ON VIEW mart.cer IS 'Thesis Table 19 for every pilot body: per year and mode (pilot|standard) the cost (payroll fund, mln USD), effectiveness (overall effectiveness, %) and CER = cost / effectiveness (mln USD per point; null in the base year). pilot_cer_higher: formula (2). Bodies without enough data: one row with status insufficient_data and what is missing. Latest run per config.';
-COMMENT ON VIEW mart.cer_incremental IS 'Pilot vs standard mode per body and year: extra cost (mln USD), points gained, incremental cost per point where meaningful, CEA outcome (dominated = costs more, gains nothing), and the constant yearly inflation at which the pilot CER would equal standard mode (break-even).';
-COMMENT ON VIEW mart.cer_sensitivity IS 'One-way sensitivity of formula (2): constant inflation (parameter inflation_pct) or another base year (parameter base_year); per body, scenario value and tested year.';
-COMMENT ON VIEW mart.cer_sensitivity_summary IS 'Does formula (2) CER(pilot) > CER(standard) still hold under each sensitivity scenario (every tested year / the last year)?';
-COMMENT ON COLUMN mart.cer.config IS 'Analysis configuration (filter on it: default, thesis, ...).';
-COMMENT ON COLUMN mart.cer.body_code IS 'Pilot body (-> mart.bodies).';
-COMMENT ON COLUMN mart.cer.year IS 'Year; the base year (standard mode = pilot mode) and every later year of the body''s window. Null on an insufficient_data row.';
-COMMENT ON COLUMN mart.cer.mode IS 'pilot (the body''s actual payroll and effectiveness) or standard (base-year payroll indexed by inflation, base-year effectiveness).';
-COMMENT ON COLUMN mart.cer.cost_musd IS 'Cost: payroll fund, mln USD (standard mode: indexed, rounded as configured).';
-COMMENT ON COLUMN mart.cer.effectiveness_pct IS 'Effectiveness: overall effectiveness, % (standard mode: the base-year value).';
-COMMENT ON COLUMN mart.cer.cer IS 'Cost-effectiveness ratio = cost_musd / effectiveness_pct, mln USD per percentage point; null in the base year.';
-COMMENT ON COLUMN mart.cer.pilot_cer_higher IS 'Formula (2): CER(pilot) > CER(standard) in this year (same value on both mode rows).';
-COMMENT ON COLUMN mart.cer.inflation_index IS 'Standard mode: price level of the year relative to the base year.';
-COMMENT ON COLUMN mart.cer.status IS 'ok, or insufficient_data with what is missing in missing.';
-COMMENT ON COLUMN mart.cer.missing IS 'What prevented the row (a value, a registry field, an inflation year).';
-COMMENT ON COLUMN mart.cer_incremental.incremental_cost_musd IS 'Pilot cost minus standard-mode cost, mln USD.';
-COMMENT ON COLUMN mart.cer_incremental.points_gained IS 'Pilot effectiveness minus the base-year effectiveness, percentage points.';
-COMMENT ON COLUMN mart.cer_incremental.incremental_cost_per_point IS 'incremental_cost_musd / points_gained, where the quadrant makes it meaningful.';
-COMMENT ON COLUMN mart.cer_incremental.outcome IS 'dominated, costs_more_gains_more, dominant, saves_loses or same.';
-COMMENT ON COLUMN mart.cer_incremental.break_even_inflation_pct IS 'Constant yearly inflation at which standard mode''s CER would equal the pilot''s.';
-COMMENT ON COLUMN mart.cer_sensitivity.parameter IS 'inflation_pct (constant inflation replacing the configured source) or base_year.';
-COMMENT ON COLUMN mart.cer_sensitivity.value IS 'The scenario''s inflation (%) or base year.';
-COMMENT ON COLUMN mart.cer_sensitivity.is_configured IS 'True for the scenario equal to the configuration.';
-COMMENT ON COLUMN mart.cer_sensitivity.pilot_cer_higher IS 'Formula (2) in this scenario and year.';
-COMMENT ON COLUMN mart.cer.body_name IS 'English name of the body (mart.bodies).';
-COMMENT ON COLUMN mart.cer.base_year IS 'Base year: standard mode starts from its payroll and effectiveness.';
-COMMENT ON COLUMN mart.cer.years_from_base IS 'Years since the base year (the inflation compounding steps).';
-COMMENT ON COLUMN mart.cer.in_test IS 'True for the years formula (2) is tested in (after the base year).';
-COMMENT ON COLUMN mart.cer.run_id IS 'The analysis run that produced the row (-> mart.analysis_runs).';
-COMMENT ON COLUMN mart.cer_incremental.config IS 'Analysis configuration (data/analysis.yaml: default, thesis, ...); filter on it.';
-COMMENT ON COLUMN mart.cer_incremental.body_code IS 'Pilot body (-> mart.bodies).';
-COMMENT ON COLUMN mart.cer_incremental.body_name IS 'English name of the body (mart.bodies).';
-COMMENT ON COLUMN mart.cer_incremental.year IS 'Year after the base year compared.';
-COMMENT ON COLUMN mart.cer_incremental.pilot_cost_musd IS 'Pilot-mode cost: the payroll fund, mln USD.';
-COMMENT ON COLUMN mart.cer_incremental.standard_cost_musd IS 'Standard-mode cost: base-year payroll indexed by inflation, mln USD.';
-COMMENT ON COLUMN mart.cer_incremental.pilot_effectiveness_pct IS 'Pilot-mode effectiveness: overall effectiveness, %.';
-COMMENT ON COLUMN mart.cer_incremental.standard_effectiveness_pct IS 'Standard-mode effectiveness: the base-year value, %.';
-COMMENT ON COLUMN mart.cer_incremental.pilot_cer IS 'CER in pilot mode, mln USD per percentage point.';
-COMMENT ON COLUMN mart.cer_incremental.standard_cer IS 'CER in standard mode, mln USD per percentage point.';
-COMMENT ON COLUMN mart.cer_incremental.status IS 'ok, or insufficient_data when an input is missing (see missing).';
-COMMENT ON COLUMN mart.cer_incremental.missing IS 'What was missing when status is insufficient_data.';
-COMMENT ON COLUMN mart.cer_incremental.run_id IS 'The analysis run that produced the row (-> mart.analysis_runs).';
-COMMENT ON COLUMN mart.cer_sensitivity.config IS 'Analysis configuration (data/analysis.yaml: default, thesis, ...); filter on it.';
-COMMENT ON COLUMN mart.cer_sensitivity.body_code IS 'Pilot body (-> mart.bodies).';
-COMMENT ON COLUMN mart.cer_sensitivity.body_name IS 'English name of the body (mart.bodies).';
-COMMENT ON COLUMN mart.cer_sensitivity.base_year IS 'Base year: standard mode starts from its payroll and effectiveness.';
-COMMENT ON COLUMN mart.cer_sensitivity.year IS 'Year tested.';
-COMMENT ON COLUMN mart.cer_sensitivity.standard_cost_musd IS 'Standard-mode cost under the scenario, mln USD.';
-COMMENT ON COLUMN mart.cer_sensitivity.standard_effectiveness_pct IS 'Standard-mode effectiveness under the scenario, %.';
-COMMENT ON COLUMN mart.cer_sensitivity.standard_cer IS 'Standard-mode CER under the scenario, mln USD per percentage point.';
-COMMENT ON COLUMN mart.cer_sensitivity.pilot_cer IS 'Pilot-mode CER (unchanged by the scenario), mln USD per percentage point.';
-COMMENT ON COLUMN mart.cer_sensitivity.status IS 'ok, or insufficient_data when an input is missing (see missing).';
-COMMENT ON COLUMN mart.cer_sensitivity.run_id IS 'The analysis run that produced the row (-> mart.analysis_runs).';
-COMMENT ON COLUMN mart.cer_sensitivity_summary.config IS 'Analysis configuration (data/analysis.yaml: default, thesis, ...); filter on it.';
-COMMENT ON COLUMN mart.cer_sensitivity_summary.body_code IS 'Pilot body (-> mart.bodies).';
-COMMENT ON COLUMN mart.cer_sensitivity_summary.body_name IS 'English name of the body (mart.bodies).';
-COMMENT ON COLUMN mart.cer_sensitivity_summary.parameter IS 'Scenario parameter: inflation_pct (a constant yearly rate) or base_year.';
-COMMENT ON COLUMN mart.cer_sensitivity_summary.value IS 'The scenario''s value of the parameter (% or a year).';
-COMMENT ON COLUMN mart.cer_sensitivity_summary.is_configured IS 'True for the value the configuration itself uses.';
-COMMENT ON COLUMN mart.cer_sensitivity_summary.years_tested IS 'Years formula (2) was tested in under the scenario.';
-COMMENT ON COLUMN mart.cer_sensitivity_summary.years_pilot_cer_higher IS 'Of those, years with CER(pilot) > CER(standard).';
-COMMENT ON COLUMN mart.cer_sensitivity_summary.formula2_every_year IS 'True when CER(pilot) > CER(standard) in every tested year.';
-COMMENT ON COLUMN mart.cer_sensitivity_summary.formula2_last_year IS 'Whether CER(pilot) > CER(standard) in the last tested year.';
-
--- the money every amount is in (replacing the texts above where they named mln USD)
+-- the money every amount is in (replacing the texts of 010/011/059 where they named mln USD)
 COMMENT ON COLUMN mart.cer.cost_musd IS 'Cost: payroll fund (standard mode: indexed, rounded as configured), in millions of `currency` at `price_year` prices, discounted at `discount_rate` to `discount_base_year`; with the defaults nominal mln USD as published.';
 COMMENT ON COLUMN mart.cer.cer IS 'Cost-effectiveness ratio = cost_musd / effectiveness_pct, millions of `currency` (default USD) per percentage point; null in the base year.';
 COMMENT ON COLUMN mart.cer_incremental.pilot_cost_musd IS 'Pilot-mode cost: the payroll fund, millions of `currency` (default: nominal USD; see price_year, discount_rate).';

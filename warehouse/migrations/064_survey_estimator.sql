@@ -19,32 +19,9 @@ SELECT e.instrument, e.wave, s.synthetic, e.model, e.lhs, e.op, e.rhs, e.kind, e
 FROM core.survey_estimates e JOIN core.survey_runs s USING (instrument, wave);
 COMMENT ON VIEW mart.survey_estimates IS 'Parameter estimates (thesis Table K.2 format): loadings (op =~), regressions (~), variances and covariances (~~) with SE, z, p and the standardized value (std.all); model = ''sem'' also has kind direct/indirect/total effects of each factor on ICS (op ''effect'', delta-method SE). With estimator dwls or wlsmv also the thresholds (op |, kind threshold, rhs t1..t4), and the items'' residual variances are derived (1 - explained, no SE). After `pilotwatch survey model_test --bootstrap N`, bootstrap intervals of the indirect and total effects (boot_*, columns added by 062).';
 
-COMMENT ON COLUMN mart.survey_estimates.instrument IS 'Survey instrument: model_test, employees or citizens (data/reference/survey_items.yaml).';
-COMMENT ON COLUMN mart.survey_estimates.wave IS 'Survey wave label (the fieldwork year; demo-synthetic for the generated demo sample).';
-COMMENT ON COLUMN mart.survey_estimates.synthetic IS 'True for generated demo data: never real respondents or records.';
-COMMENT ON COLUMN mart.survey_estimates.model IS 'cfa (measurement model) or sem (structural model).';
-COMMENT ON COLUMN mart.survey_estimates.lhs IS 'Left-hand side of the lavaan-style formula (a factor, item or the outcome).';
 COMMENT ON COLUMN mart.survey_estimates.op IS '=~ loading, ~ regression, ~~ (co)variance, | threshold (estimator dwls or wlsmv), effect for direct/indirect/total effects.';
-COMMENT ON COLUMN mart.survey_estimates.rhs IS 'Right-hand side of the formula.';
 COMMENT ON COLUMN mart.survey_estimates.kind IS 'loading, regression, variance, covariance, threshold (estimator dwls or wlsmv); for op effect: direct, indirect or total.';
-COMMENT ON COLUMN mart.survey_estimates.estimate IS 'Unstandardized estimate.';
-COMMENT ON COLUMN mart.survey_estimates.se IS 'Standard error.';
-COMMENT ON COLUMN mart.survey_estimates.z IS 'z statistic (estimate / se).';
-COMMENT ON COLUMN mart.survey_estimates.p IS 'p-value.';
-COMMENT ON COLUMN mart.survey_estimates.std_estimate IS 'Standardized estimate (std.all).';
-COMMENT ON COLUMN mart.survey_estimates.load_id IS 'The load the row came from (-> mart.loads).';
 
-COMMENT ON COLUMN mart.survey_fit.instrument IS 'Survey instrument: model_test, employees or citizens (data/reference/survey_items.yaml).';
-COMMENT ON COLUMN mart.survey_fit.wave IS 'Survey wave label (the fieldwork year; demo-synthetic for the generated demo sample).';
-COMMENT ON COLUMN mart.survey_fit.synthetic IS 'True for generated demo data: never real respondents or records.';
-COMMENT ON COLUMN mart.survey_fit.model IS 'cfa (measurement model) or sem (structural model).';
-COMMENT ON COLUMN mart.survey_fit.measure IS 'Fit index: chisq, df, pvalue, baseline_chisq, baseline_df, gfi, agfi, cfi, tli, ifi, nfi, rmsea, cmin_df, aic, bic, logl.';
-COMMENT ON COLUMN mart.survey_fit.value IS 'The index value.';
-COMMENT ON COLUMN mart.survey_fit.acceptable IS 'How the thesis reads the index (Table 12), e.g. > .90 or p > .05 means exact fit is not rejected; null when it has no threshold.';
-COMMENT ON COLUMN mart.survey_fit.n_used IS 'Respondents the model was fitted on.';
-COMMENT ON COLUMN mart.survey_fit.missing_method IS 'How missing answers were handled: listwise or fiml.';
-COMMENT ON COLUMN mart.survey_fit.converged IS 'True when the optimizer converged.';
-COMMENT ON COLUMN mart.survey_fit.load_id IS 'The load the row came from (-> mart.loads).';
 COMMENT ON COLUMN mart.survey_fit.estimator IS 'ml (maximum likelihood, the default), dwls (ordinal: DWLS on polychoric correlations, lavaan''s estimator = "DWLS" with ordered items; standard unscaled test, N - 1) or wlsmv (same estimates, robust SEs, scaled-and-shifted test); null for rows stored before migration 064 (all ML).';
 COMMENT ON COLUMN mart.survey_estimates.estimator IS 'ml (maximum likelihood, the default), dwls (ordinal: DWLS on polychoric correlations, estimates on the latent-response scale, standard SEs) or wlsmv (same estimates, robust SEs); null for rows stored before migration 064 (all ML).';
 COMMENT ON COLUMN mart.survey_estimates.boot_lo IS 'Bootstrap percentile interval, lower end (lavaan boot.ci.type = "perc"), for indirect and total effects; null without --bootstrap.';
