@@ -9,14 +9,13 @@ below). The tests that need it skip, saying why, where R or lavaan is not instal
 from __future__ import annotations
 
 import json
-import shutil
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
 import polars as pl
 import pytest
+from lavaan_r import require_lavaan, run_rscript
 
 from pilotwatch.survey.demo import demo_export, simulate, to_likert
 from pilotwatch.survey.items import load_instruments
@@ -95,8 +94,7 @@ def _syntax(constructs: dict[str, list[str]]) -> str:
 @pytest.fixture(scope="module")
 def lavaan(tmp_path_factory: pytest.TempPathFactory) -> list[dict[str, dict[str, list[float]]]]:
     """lavaan's numbers for the two data sets, from one R process."""
-    if shutil.which("Rscript") is None:
-        pytest.skip("Rscript is not installed: the lavaan reference cannot be computed here")
+    require_lavaan("lavaan")
     tmp = tmp_path_factory.mktemp("lavaan")
     argv = []
     for k, (data, cons) in enumerate([(_three_groups(), THREE), (_likert_bodies(), MODEL_TEST)]):
@@ -107,12 +105,9 @@ def lavaan(tmp_path_factory: pytest.TempPathFactory) -> list[dict[str, dict[str,
         argv += [str(path), _syntax(cons)]
     script = tmp / "invariance.R"
     script.write_text(LAVAAN_SCRIPT)
-    got = subprocess.run(["Rscript", str(script), *argv], capture_output=True, text=True, timeout=300)
-    if got.returncode != 0 and "lavaan" in got.stderr and "no package" in got.stderr:
-        pytest.skip("the R package lavaan is not installed")
-    assert got.returncode == 0, got.stderr
+    stdout = run_rscript(script, *argv, timeout=300)
     out: list[dict[str, dict[str, list[float]]]] = [{}]
-    for line in got.stdout.splitlines():  # "model key value [value...]", "--" between data sets
+    for line in stdout.splitlines():  # "model key value [value...]", "--" between data sets
         if line.strip() == "--":
             out.append({})
             continue

@@ -12,13 +12,12 @@ from __future__ import annotations
 
 import json
 import math
-import shutil
-import subprocess
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from lavaan_r import require_lavaan, run_rscript
 
 from pilotwatch.survey.demo import simulate, to_likert
 from pilotwatch.survey.items import load_instruments
@@ -59,20 +58,13 @@ def _data(n: int = 300, seed: int = 11) -> pd.DataFrame:
 
 @pytest.fixture(scope="module")
 def lavaan(tmp_path_factory: pytest.TempPathFactory) -> dict:
-    if not shutil.which("Rscript"):
-        pytest.skip("Rscript is not installed: lavaan references cannot be computed (apt-get install r-cran-lavaan)")
-    probe = subprocess.run(["Rscript", "-e", "suppressPackageStartupMessages({library(lavaan); library(jsonlite)})"],
-                           capture_output=True, text=True)
-    if probe.returncode:
-        pytest.skip(f"R packages lavaan/jsonlite are missing: {probe.stderr.strip()[:200]}")
+    require_lavaan("lavaan", "jsonlite")
     tmp = tmp_path_factory.mktemp("lavaan_dwls")
     _data().astype(int).to_csv(tmp / "d.csv", index=False)
     (tmp / "fit.R").write_text(R_SCRIPT)
     (tmp / "cfa.lav").write_text(SPEC.cfa() + "\n")
     (tmp / "sem.lav").write_text(SPEC.sem() + "\n")
-    r = subprocess.run(["Rscript", str(tmp / "fit.R"), str(tmp / "d.csv"), str(tmp / "out.json"),
-                        str(tmp / "cfa.lav"), str(tmp / "sem.lav")], capture_output=True, text=True, timeout=600)
-    assert r.returncode == 0, r.stderr
+    run_rscript(tmp / "fit.R", str(tmp / "d.csv"), str(tmp / "out.json"), str(tmp / "cfa.lav"), str(tmp / "sem.lav"))
     return json.loads((tmp / "out.json").read_text())
 
 
