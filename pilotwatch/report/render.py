@@ -12,7 +12,7 @@ from markupsafe import Markup
 
 from pilotwatch.report import svg, svg_ceac
 from pilotwatch.report.data import FACTOR_ORDER, PLAN, STAGES, BodyReport
-from pilotwatch.report.plane import plane_chart
+from pilotwatch.report.svg_plane import plane_chart
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 #: The conceptual model's factor codes in the survey instruments (Annex F).

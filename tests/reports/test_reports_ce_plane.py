@@ -11,7 +11,7 @@ import pytest
 from test_reports import _chromium, needs_chromium, wh  # noqa: F401  (wh: a copy of the bundled warehouse as PILOTWATCH_DB)
 
 from pilotwatch.cli import main
-from pilotwatch.report.plane import plane_chart
+from pilotwatch.report.svg_plane import plane_chart
 
 
 def _marks(svg: str) -> dict[str, int]:
