@@ -9,7 +9,7 @@ schemas, survey screening, payroll records) says so with the same small frame, `
 - ``reason`` — why, in words an operator can act on.
 
 The load ledger (``pilotwatch.loads``) adds the source and the raw row and writes them to
-``core.quarantine`` (``mart.quarantine``) through :class:`RejectedCell`, so a refused cell looks the same
+``core.quarantine`` (``mart.quarantine``) through ``schemas.quarantine.RejectedCell``, so a refused cell looks the same
 whichever domain refused it.
 
 Pandera failures are translated in exactly one place, :func:`pandera_rejects`: a schema column is
@@ -21,25 +21,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING
 
-import pandera.polars as pa
 import polars as pl
+
+if TYPE_CHECKING:  # pandera itself is imported by whoever validates (schemas/__init__.py says why)
+    import pandera.polars as pa
 
 #: The frame every refusing step returns (see the module docstring).
 REJECTS: dict[str, pl.DataType] = {"_row": pl.Int64(), "column_name": pl.String(), "reason": pl.String()}
-
-
-class RejectedCell(pa.DataFrameModel):
-    """A quarantined cell as ``core.quarantine`` stores it: whose, where, why, and the row as read."""
-
-    source_id: str = pa.Field(nullable=False)
-    row_number: int = pa.Field(nullable=True)  # null: the source as a whole (e.g. a payroll summary line)
-    column_name: str = pa.Field(nullable=True)
-    reason: str = pa.Field(nullable=False, str_length={"min_value": 1})
-    raw_row: str = pa.Field(nullable=True)  # JSON of the strings read
-
-    class Config:
-        strict = True
 
 
 def empty_rejects() -> pl.DataFrame:

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-import pandera.polars as pa
 import polars as pl
 
-from schemas import SCHEMAS
 from schemas.rejects import empty_rejects, failed_index, pandera_rejects
 
 
@@ -33,6 +31,10 @@ def validate(
     column, so an out-of-range year is refused in the year's column; unmapped columns and checks on the
     whole row are refused in the value's column.
     """
+    import pandera.polars as pa  # here, not at the top: schemas/__init__.py says why
+
+    from schemas import SCHEMAS
+
     try:
         SCHEMAS[dataset].validate(frame, lazy=True)
         return frame, empty_rejects()

@@ -43,7 +43,6 @@ from datetime import UTC, datetime
 import duckdb
 import polars as pl
 
-from schemas.rejects import RejectedCell
 from warehouse import one, sql
 
 #: Refused cells quoted in a load's message (the rest are in mart.quarantine).
@@ -199,6 +198,9 @@ class Load:
         """
         if rejects.is_empty():
             return 0
+        # pandera here: only a load that refuses something pays its import (schemas/__init__.py)
+        from schemas.quarantine import RejectedCell
+
         q = rejects.rename({"_row": "row_number"})
         if "raw_row" not in q.columns:
             q = (q.join(raw_rows, on="row_number", how="left") if raw_rows is not None

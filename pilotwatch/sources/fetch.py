@@ -22,7 +22,6 @@ from typing import Any, BinaryIO
 from urllib.parse import urlsplit
 
 from pilotwatch.catalogue import Catalogue, Source
-from pilotwatch.sources.http import HttpFetch, sha256
 from pilotwatch.sources.model import Fetched, SourceError
 from pilotwatch.sources.redaction import redact, safe_uri, source_uri
 
@@ -42,6 +41,8 @@ def fetch(source: Source, catalogue: Catalogue, previous: Mapping[str, Any] | No
     """
     if source.kind in ("file", "bundled"):
         return _fetch_file(source, catalogue)
+    from pilotwatch.sources.http import HttpFetch  # requests and urllib3 only when a source is downloaded
+
     return HttpFetch(source, catalogue, previous).run()
 
 
@@ -64,6 +65,8 @@ def fetch_to_path(
         return Fetched(uri=str(path), content=None, sha256=digest), path
     if source.http.paging != "none":
         raise SourceError(source.id, source_uri(source), "paged APIs cannot be streamed to a file")
+    from pilotwatch.sources.http import HttpFetch
+
     name = Path(urlsplit(source.url or "").path).name or "download"
     dest = Path(directory) / name
     got = HttpFetch(source, catalogue, previous, sink=dest).run()
@@ -102,7 +105,7 @@ def _fetch_file(source: Source, catalogue: Catalogue) -> Fetched:
         except OSError as exc:
             raise SourceError(source.id, fh.name, f"cannot read {fh.name}: {exc.strerror or exc}") from None
         _check_unchanged(source, fh, before)
-        digest = sha256(content)
+        digest = hashlib.sha256(content).hexdigest()
         fh.seek(0)  # a rewrite within one mtime tick leaves size and mtime alone: compare the bytes too
         if hashlib.file_digest(fh, "sha256").hexdigest() != digest:
             raise SourceError(source.id, str(fh.name), "changed while it was read (a second read differs); "
