@@ -156,6 +156,11 @@ def stage(con: duckdb.DuckDBPyConnection, source: Source, read: ReadTable, years
     return Staged(long, valid, pl.concat([prepared.rejected, schema_rejects]).sort("_row"), held)
 
 
+#: The columns of ``staging.<dataset>`` after ``load_id``: indicator facts, and (``True``) macro series.
+STAGING_COLUMNS = {False: ["row_number", "body_code", "year", "indicator", "value", "unit"],
+                   True: ["row_number", "series", "year", "value", "unit"]}
+
+
 def _load_facts(
     con: duckdb.DuckDBPyConnection, source: Source, valid: pl.DataFrame, load_id: int, sha: str | None
 ) -> tuple[list[tuple], list[str]]:
@@ -163,18 +168,19 @@ def _load_facts(
     and notes on what the load removed or could not change (``pilotwatch.revisions``)."""
     dataset = source.dataset
     lid = pl.lit(load_id, dtype=pl.Int64).alias("load_id")
+    # staging: rows of a new load_id, so a plain insert (replace_rows would look for rows to delete first)
+    staged = STAGING_COLUMNS[dataset == "macro"]
+    con.register("_load_values", valid.select(staged))
+    try:
+        con.execute(sql("load_staging_rows").format(table=f"staging.{dataset}", columns=", ".join(staged)), [load_id])
+    finally:
+        con.unregister("_load_values")
     if dataset == "macro":
-        staged = valid.select(lid, "row_number", "series", pl.col("year").cast(pl.Int32), "value", "unit")
-        replace_rows(con, "staging.macro", staged, key=["load_id", "row_number"])
         facts = valid.select(
             "series", pl.col("year").cast(pl.Int32), "value", "unit", pl.lit(dataset).alias("dataset"), lid
         )
         replace_rows(con, "core.macro_series", facts, key=["series", "year"])
         return [], []
-    staged = valid.select(
-        lid, "row_number", "body_code", pl.col("year").cast(pl.Int32), "indicator", "value", "unit"
-    )
-    replace_rows(con, f"staging.{dataset}", staged, key=["load_id", "row_number"])
     if dataset == "targets":
         facts = valid.select(
             "body_code",

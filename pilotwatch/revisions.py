@@ -15,6 +15,7 @@ so what set a value, what it replaced and when is always visible.
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
@@ -73,10 +74,11 @@ def write_facts(
         con.execute(sql("apply_fact_changes"))
         con.execute(sql("insert_new_facts"))
         con.execute(sql("record_fact_changes"), [load_id, mode, recorded_at])
-        counts = dict(con.execute("SELECT change, count(*) FROM _fact_changes GROUP BY change").fetchall())
-        removed = con.execute(sql("revisions_removed")).fetchall()
-        kept = con.execute(sql("revisions_kept")).fetchall()
+        made = con.execute(sql("revisions_made")).fetchall()  # one query for counts, removals and kept values
         con.execute("DROP TABLE _fact_changes")
     finally:
         con.unregister("_new_facts")
-    return FactChanges(int(counts.get("added", 0)), int(counts.get("changed", 0)), removed, kept)
+    counts = Counter(change for change, *_ in made)
+    removed = [(b, y, i, old) for change, b, y, i, old, _ in made if change == "removed"]
+    kept = [(b, y, i, old, new) for change, b, y, i, old, new in made if change == "kept"]
+    return FactChanges(counts["added"], counts["changed"], removed, kept)

@@ -25,7 +25,7 @@ import math
 import re
 import unicodedata
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 
 import polars as pl
 
@@ -115,6 +115,7 @@ _SCALE = re.compile(
 )
 
 
+@lru_cache(maxsize=4096)  # pure; a load reads the same few unit texts for every value
 def read_unit(text: str) -> Unit:
     """Read a unit as written ("млн. тенге", "mln USD", "баллов из 5", "тыс. долл. США", "%").
 
@@ -179,6 +180,7 @@ def split_cell(text: str | None) -> tuple[str | None, str | None]:
     return m.group(0).strip(), unit or None
 
 
+@lru_cache(maxsize=4096)
 def unit_in_header(header: str | None) -> str | None:
     """The unit a header carries ("Фонд оплаты труда, млн. тенге", "Agency …, %", "Оценка (балл из 5)")."""
     if not header:
