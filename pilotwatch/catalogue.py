@@ -29,9 +29,13 @@ def parse_year_range(text: str) -> list[int]:
 
 
 class Strict(BaseModel):
-    """Unknown keys are errors; the docstring under each field is its entry in docs/catalogue.md."""
+    """Unknown keys are errors; the docstring under each field is its entry in docs/catalogue.md.
 
-    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
+    (``pilotwatch catalogue reference`` reads those docstrings itself: pydantic's
+    ``use_attribute_docstrings`` would parse this module's source whenever it is imported, ~80 ms CPU
+    of every refresh and ingest.)"""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 class HttpOptions(Strict):
@@ -211,7 +215,7 @@ class Source(Strict):
     values it no longer has are removed and listed) or ``cells`` (a correction: only the body-year-indicator
     cells it names change). ``pilotwatch ingest`` defaults to ``cells``; see ``pilotwatch/revisions.py``."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, use_attribute_docstrings=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
     @field_validator("years", mode="before")
     @classmethod

@@ -9,6 +9,9 @@ committed ``docs/catalogue.md`` equals the output.
 from __future__ import annotations
 
 import argparse
+import ast
+import inspect
+import textwrap
 import types
 import typing
 from typing import Any, Literal
@@ -110,8 +113,26 @@ def _default(field: Any) -> str:
     return f"`{yaml.safe_dump(value, default_flow_style=True, allow_unicode=True).strip().removesuffix('...').strip()}`"
 
 
+def field_docs(model: type[BaseModel]) -> dict[str, str]:
+    """The docstring written under each field of ``model`` (and of the models it extends).
+
+    Read from the source here, when the reference is generated, as pydantic's
+    ``use_attribute_docstrings`` would read it on every import of the catalogue."""
+    docs: dict[str, str] = {}
+    for cls in reversed(model.__mro__):
+        if not issubclass(cls, BaseModel) or cls is BaseModel:
+            continue
+        body = ast.parse(textwrap.dedent(inspect.getsource(cls))).body[0].body  # type: ignore[attr-defined]
+        for node, after in zip(body, body[1:], strict=False):
+            if (isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name) and isinstance(after, ast.Expr)
+                    and isinstance(after.value, ast.Constant) and isinstance(after.value.value, str)):
+                docs[node.target.id] = inspect.cleandoc(after.value.value)
+    return docs
+
+
 def _table(model: type[BaseModel], prefix: str, out: list[str], nested: list[tuple[str, type[BaseModel]]]) -> None:
     out += ["| key | type | default | meaning |", "|---|---|---|---|"]
+    docs = field_docs(model)
     for name, field in model.model_fields.items():
         if model is Catalogue and name == "base_dir":
             continue  # set by the loader, not written in a catalogue
@@ -120,7 +141,7 @@ def _table(model: type[BaseModel], prefix: str, out: list[str], nested: list[tup
         inner = typing.get_args(ann)[0] if typing.get_origin(ann) is list and typing.get_args(ann) else ann
         if isinstance(inner, type) and issubclass(inner, BaseModel):
             nested.append((f"{prefix}{key}" + ("[]" if inner is not ann else ""), inner))
-        doc = " ".join((field.description or "").split()).replace("|", "\\|")
+        doc = " ".join(docs.get(name, "").split()).replace("|", "\\|")
         out.append(f"| `{prefix}{key}` | {_type_name(ann)} | {_default(field)} | {doc} |")
 
 
