@@ -56,7 +56,7 @@ def parse_values(long: pl.DataFrame, numbers: NumberFormat | None = None) -> pl.
 
 
 def dedupe(frame: pl.DataFrame, key: list[str]) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Drop exact repeats (keeping the first) and refuse every row of a key with conflicting values.
+    """Keep the first of exact repeats, refuse the others, and refuse every row of a key with conflicting values.
 
     One pass marks both (a repeat has its first row's key and value, so the number of distinct values
     per key is the same with or without repeats); the refusals are worded only when there are any.
