@@ -70,6 +70,24 @@ def resolve(name: str, year: int, aliases: pl.DataFrame = ALIASES) -> str | None
     return resolve_bodies(probe, aliases)["body_code"][0]
 
 
+# One spelling for two bodies, each in its own years: the year decides (an open end counts as valid).
+SHARED_SPELLING = pl.DataFrame(
+    {"alias": ["Agency", "Agency", "Ministry", "Ministry"], "body_code": ["old_agency", "new_agency", "m1", "m2"],
+     "valid_from": [None, 2020, None, None], "valid_to": [2019, None, None, None]},
+    schema={"alias": pl.String, "body_code": pl.String, "valid_from": pl.Int32, "valid_to": pl.Int32},
+)
+
+
+@pytest.mark.parametrize(("name", "year", "code"), [
+    ("Agency", 2018, "old_agency"), ("Agency", 2019, "old_agency"), ("agency", 2020, "new_agency"),
+    ("Agency", 2024, "new_agency"), ("Agency", None, None),  # no year: both bodies are possible
+    ("Ministry", 2021, None),  # valid for both at once: ambiguous, never a guess
+])
+def test_a_spelling_of_two_bodies_resolves_by_the_year(name: str, year: int | None, code: str | None) -> None:
+    probe = pl.DataFrame({"body_label": [name], "year": [year]}, schema={"body_label": pl.String, "year": pl.Int64})
+    assert resolve_bodies(probe, SHARED_SPELLING)["body_code"].to_list() == [code]
+
+
 @pytest.mark.parametrize(("name", "year", "code"), SPELLINGS)
 def test_real_spellings_resolve(name: str, year: int, code: str) -> None:
     assert resolve(name, year) == code
