@@ -116,16 +116,19 @@ def registry_fingerprint(con: duckdb.DuckDBPyConnection) -> tuple[object, ...]:
     return tuple(one(con, sql("refresh_registry_fingerprint")) or ())
 
 
-def analysis_current(con: duckdb.DuckDBPyConnection, config: str, parameters: str) -> bool:
-    """True when the latest run of ``config`` used these ``parameters`` (JSON) and read exactly the
-    loads the warehouse holds now (``mart.analysis_runs.inputs_current``): recomputing would write
-    the same results."""
+def analysis_current(con: duckdb.DuckDBPyConnection, config: str = "default") -> bool:
+    """True when the latest run of ``config`` used today's configuration and read exactly the loads the
+    warehouse holds now (``mart.analysis_runs.inputs_current``): recomputing would write the same
+    results. Reads the configuration only, never imports the computation."""
+    from pilotwatch.analysis.config import load_analysis_config
     from warehouse import has_relation
 
     if not has_relation(con, "mart.analysis_runs"):
         return False
     row = one(con, sql("refresh_analysis_current"), [config])
-    return row is not None and bool(row[0]) and json.loads(row[1]) == json.loads(parameters)
+    if row is None or not row[0]:
+        return False
+    return bool(json.loads(row[1]) == json.loads(json.dumps(load_analysis_config(config).parameters())))
 
 
 def pending_lines(con: duckdb.DuckDBPyConnection, years: list[int]) -> list[str]:
