@@ -8,16 +8,21 @@ the orchestrator's own log lines and the command line name the failure without r
 
 from __future__ import annotations
 
+import json
 import logging
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import duckdb
 
 import warehouse
 from pilotwatch import checks
 from pilotwatch.catalogue import Catalogue, Source, parse_year_range
-from pilotwatch.loads import LoadFailed, LoadResult, record_again
+from pilotwatch.loads import Load, LoadFailed, LoadResult, is_unchanged, record_again, source_state
 from warehouse import one, sql
+
+if TYPE_CHECKING:
+    from pilotwatch.sources.model import Fetched
 
 log = logging.getLogger("pilotwatch.refresh")
 
@@ -52,6 +57,78 @@ def load_order(sources: list[Source]) -> list[Source]:
     """Macro series first, otherwise catalogue order: a payroll file in tenge converts by the year's
     ``usd_kzt``, which must be in the warehouse (or, in a dry run, staged) before it is read."""
     return sorted(sources, key=lambda s: s.dataset != "macro")
+
+
+def source_years(source: Source, years: list[int]) -> list[int]:
+    """The requested years this source covers (all of them when it names none), as its load records them."""
+    return sorted(set(years) & set(source.years)) if source.years else sorted(years)
+
+
+@dataclass
+class Triage:
+    """The refresh's sources sorted before anything is loaded: what is unchanged is already recorded
+    (``unchanged``, one result each); what changed — or could not be fetched — waits for its own load,
+    with the bytes fetched for the decision (None: fetch again, and fail there with the reason)."""
+
+    unchanged: list[LoadResult] = field(default_factory=list)
+    changed: list[tuple[Source, Fetched | None]] = field(default_factory=list)
+
+
+def triage(con: duckdb.DuckDBPyConnection, catalogue: Catalogue, sources: list[Source], years: list[int],
+           run_id: str, force: bool = False) -> Triage:
+    """Fetch each source once (a conditional GET over HTTP) and record those whose bytes are what the
+    last good load read, through the ledger, as ``unchanged``.
+
+    Why here and not in each source's load: a no-op refresh then costs one step for every source —
+    no parsing, validation or per-source orchestration — and imports nothing a load needs (pandera,
+    the readers). With ``force`` nothing is unchanged and nothing is fetched twice.
+    """
+    from pilotwatch.sources.fetch import fetch, safe_uri
+    from pilotwatch.sources.model import SourceError
+
+    out = Triage()
+    for source in sources:
+        if force:
+            out.changed.append((source, None))
+            continue
+        uri = catalogue.location(source) if source.kind != "http" else safe_uri(source.url or "")
+        try:
+            got = fetch(source, catalogue, source_state(con, uri))
+        except SourceError:
+            out.changed.append((source, None))  # its load fetches again and records why it failed
+            continue
+        wanted = source_years(source, years)
+        if not is_unchanged(con, source_id=source.id, dataset=source.dataset, years=wanted, sha256=got.sha256,
+                            not_modified=got.not_modified):
+            out.changed.append((source, got))
+            continue
+        load = Load.start(con, dataset=source.dataset, source_id=source.id, source_kind=source.kind,
+                          source_uri=got.uri or uri, years=wanted, run_id=run_id)
+        done = load.unchanged(got.sha256, not_modified=got.not_modified)
+        assert done is not None, source.id  # is_unchanged said so, on the same connection
+        out.unchanged.append(done)
+    return out
+
+
+def registry_fingerprint(con: duckdb.DuckDBPyConnection) -> tuple[object, ...]:
+    """An order-independent digest of the registry tables: equal before and after seeding means the
+    reference files changed nothing (so the analysis need not be recomputed on that account)."""
+    return tuple(one(con, sql("refresh_registry_fingerprint")) or ())
+
+
+def analysis_current(con: duckdb.DuckDBPyConnection, config: str = "default") -> bool:
+    """True when the latest run of ``config`` used today's configuration and read exactly the loads the
+    warehouse holds now (``mart.analysis_runs.inputs_current``): recomputing would write the same
+    results. Reads the configuration only, never imports the computation."""
+    from pilotwatch.analysis.config import load_analysis_config
+    from warehouse import has_relation
+
+    if not has_relation(con, "mart.analysis_runs"):
+        return False
+    row = one(con, sql("refresh_analysis_current"), [config])
+    if row is None or not row[0]:
+        return False
+    return bool(json.loads(row[1]) == json.loads(json.dumps(load_analysis_config(config).parameters())))
 
 
 def pending_lines(con: duckdb.DuckDBPyConnection, years: list[int]) -> list[str]:

@@ -4,6 +4,17 @@
 the vocabulary of ``schemas.rejects``.
 """
 
-from pilotwatch.loads.ledger import Load, LoadFailed, LoadResult, now, record_again, write_row, years_key
+from pilotwatch.loads.ledger import (
+    Load,
+    LoadFailed,
+    LoadResult,
+    is_unchanged,
+    now,
+    record_again,
+    source_state,
+    write_row,
+    years_key,
+)
 
-__all__ = ["Load", "LoadFailed", "LoadResult", "now", "record_again", "write_row", "years_key"]
+__all__ = ["Load", "LoadFailed", "LoadResult", "is_unchanged", "now", "record_again", "source_state", "write_row",
+           "years_key"]

@@ -96,6 +96,26 @@ def years_key(years: Sequence[int] | str) -> str:
     return years if isinstance(years, str) else ",".join(str(y) for y in sorted(set(years)))
 
 
+def source_state(con: duckdb.DuckDBPyConnection, uri: str) -> dict[str, str | None] | None:
+    """ETag, Last-Modified and sha256 of ``uri``'s last fetch (for a conditional GET), or None."""
+    row = one(con, sql("source_state"), [uri])
+    return dict(zip(("etag", "last_modified", "sha256"), row, strict=True)) if row else None
+
+
+def is_unchanged(con: duckdb.DuckDBPyConnection, *, source_id: str, dataset: str, years: Sequence[int] | str,
+                 sha256: str | None, not_modified: bool = False) -> bool:
+    """The one meaning of "unchanged since the last load": the bytes are what the newest ``loaded`` or
+    ``unchanged`` load of the same source, dataset and years read (or the server answered 304).
+
+    A module function as well as :meth:`Load.unchanged`, so an orchestrator can sort unchanged sources
+    from changed ones before it starts a load (the refresh records every unchanged source in one step).
+    """
+    if not_modified:
+        return True
+    last = one(con, sql("last_loaded_sha"), [source_id, dataset, years_key(years)])
+    return last is not None and last[0] == sha256
+
+
 class Load:
     """One load attempt: its identity, counts and outcome, recorded once when it ends."""
 
@@ -134,8 +154,7 @@ class Load:
 
     def previous_state(self) -> dict[str, str | None] | None:
         """ETag, Last-Modified and sha256 of this URI's last fetch (for a conditional GET), or None."""
-        row = one(self.con, sql("source_state"), [self.source_uri])
-        return dict(zip(("etag", "last_modified", "sha256"), row, strict=True)) if row else None
+        return source_state(self.con, self.source_uri)
 
     def unchanged(self, sha256: str | None, *, not_modified: bool = False, force: bool = False) -> LoadResult | None:
         """Record and return an ``unchanged`` load when the bytes are what the last good load read.
@@ -144,10 +163,8 @@ class Load:
         years; a server's 304 (``not_modified``) counts too. ``force`` never finds a source unchanged.
         """
         self.sha256 = sha256
-        if force:
-            return None
-        last = one(self.con, sql("last_loaded_sha"), [self.result.source_id, self.result.dataset, self.years])
-        if not (not_modified or (last is not None and last[0] == sha256)):
+        if force or not is_unchanged(self.con, source_id=self.result.source_id, dataset=self.result.dataset,
+                                     years=self.years, sha256=sha256, not_modified=not_modified):
             return None
         return self.finish("source unchanged since the last load", status="unchanged")
 
@@ -207,6 +224,8 @@ class Load:
                  else q.with_columns(pl.lit(None, pl.String).alias("raw_row")))
         q = q.select(pl.lit(self.result.source_id).alias("source_id"), pl.col("row_number").cast(pl.Int64),
                      "column_name", "reason", pl.col("raw_row").cast(pl.String))
+        from schemas.rejects import RejectedCell  # here: pandera (and the pandas it loads) only for refusals
+
         RejectedCell.validate(q)
         self.con.register("_quarantine", q)
         try:
