@@ -224,8 +224,6 @@ class Load:
                  else q.with_columns(pl.lit(None, pl.String).alias("raw_row")))
         q = q.select(pl.lit(self.result.source_id).alias("source_id"), pl.col("row_number").cast(pl.Int64),
                      "column_name", "reason", pl.col("raw_row").cast(pl.String))
-        from schemas.rejects import RejectedCell  # here: pandera (and the pandas it loads) only for refusals
-
         RejectedCell.validate(q)
         self.con.register("_quarantine", q)
         try:
