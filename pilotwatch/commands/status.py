@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from datetime import UTC, datetime
 from typing import Any
@@ -33,19 +34,40 @@ def _age_days(ts: Any) -> float | None:
     return (datetime.now(UTC).replace(tzinfo=None) - ts).total_seconds() / 86400
 
 
-def _fresh_days() -> float:
+#: The checks' file and the one line form of its freshness check that :func:`fresh_days` reads without
+#: a YAML parser: ``- {sql: ..., expect: fresh, column: ..., max_age_days: N}`` (the file's own style).
+CHECKS_FILE = ("expectations", "warehouse.yaml")
+_FRESH_LINE = re.compile(r"^\s*-\s*\{(?=.*\bexpect:\s*fresh\s*[,}]).*\bmax_age_days:\s*([0-9]+(?:\.[0-9]+)?)\s*[,}]")
+DEFAULT_FRESH_DAYS = 400.0
+
+
+def fresh_days(text: str | None = None) -> float:
     """The freshness limit is the warehouse checks' one (data/expectations/warehouse.yaml), not a second copy.
 
-    Read with yaml alone: importing ``pilotwatch.checks`` (pydantic models of the whole spec) to get
-    this one number made ``pilotwatch status`` start twice as slowly as a plain DuckDB query."""
+    Read without importing a YAML parser when the check is written on one line, as the file writes
+    every check: importing and running yaml was a tenth of ``pilotwatch status``'s time (importing
+    ``pilotwatch.checks``, pydantic models of the whole spec, had doubled it). Any other form (a block
+    mapping, a quoted value, two fresh checks) is parsed with yaml, so an edit to the file's
+    style costs speed, never the right number; tests/ops/test_ops_status.py holds both readers equal."""
+    if text is None:
+        from pilotwatch import DATA_DIR
+
+        text = DATA_DIR.joinpath(*CHECKS_FILE).read_text(encoding="utf-8")
+    lines = [line.split("#", 1)[0] for line in text.splitlines()]  # comments mention "fresh" too
+    found = [m.group(1) for line in lines if (m := _FRESH_LINE.match(line))]
+    if len(found) == 1 and sum(bool(re.search(r"\bfresh\b", line)) for line in lines) == 1:
+        return float(found[0])
+    return _fresh_days_yaml(text)
+
+
+def _fresh_days_yaml(text: str) -> float:
+    """The limit from the parsed file (every form YAML allows)."""
     import yaml
 
-    from pilotwatch import DATA_DIR
-
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml: a tenth of the pure-Python parser's time
-    spec = yaml.load((DATA_DIR / "expectations" / "warehouse.yaml").read_text(encoding="utf-8"), Loader=loader)
+    spec = yaml.load(text, Loader=loader) or {}
     return next((float(c["max_age_days"]) for c in spec.get("checks", [])
-                 if c.get("expect") == "fresh" and c.get("max_age_days")), 400.0)
+                 if c.get("expect") == "fresh" and c.get("max_age_days")), DEFAULT_FRESH_DAYS)
 
 
 def _open_alerts(con, out, present: set[str]) -> list[str]:  # noqa: ANN001
@@ -110,7 +132,7 @@ def run(args: argparse.Namespace) -> int:
                 write(cols, rows, "table", out)
                 attention += [f"{y} waits for {d} ({b})" for y, d, b, _ in rows]
 
-        limit = _fresh_days()
+        limit = fresh_days()
         out.write(f"\nFreshness (a dataset is stale when not loaded or confirmed unchanged for {limit:.0f} days)\n")
         cols, rows = _rows(con, warehouse.sql("status_freshness"))
         for dataset, last in rows:

@@ -104,3 +104,50 @@ def test_dictionary_fails_on_an_undocumented_column(tmp_path: Path, monkeypatch:
     assert "Has a meaning (unit)." in captured.out
     assert "mart.v.forgotten" in captured.err
     assert main(["dictionary", "nope"]) == 2
+
+
+def _checks_limit(spec_text: str, tmp_path: Path) -> float:
+    """The freshness limit as the warehouse checks themselves read it (their pydantic spec)."""
+    from pilotwatch import checks
+
+    path = tmp_path / "warehouse.yaml"
+    path.write_text(spec_text, encoding="utf-8")
+    return next(float(c.max_age_days) for c in checks.load_spec(path).checks if c.expect == "fresh")
+
+
+def test_status_reads_the_checks_freshness_limit_without_a_second_copy(tmp_path: Path) -> None:
+    """status reads ``max_age_days`` without a YAML parser; the number must be the checks' own, in every form."""
+    from pilotwatch import DATA_DIR
+    from pilotwatch.commands.status import _fresh_days_yaml, fresh_days
+
+    bundled = (DATA_DIR / "expectations" / "warehouse.yaml").read_text(encoding="utf-8")
+    assert fresh_days() == fresh_days(bundled) == _checks_limit(bundled, tmp_path)
+    line = next(x for x in bundled.splitlines() if "expect: fresh" in x)
+    edited = bundled.replace(line, line.replace(f"max_age_days: {fresh_days(bundled):g}", "max_age_days: 123"))
+    assert edited != bundled and fresh_days(edited) == _checks_limit(edited, tmp_path) == 123
+    # forms the one-line reader does not take are parsed: the same number, only slower
+    indent = line[: len(line) - len(line.lstrip())]
+    block = bundled.replace(line, f"{indent}- sql: check_last_loads\n{indent}  expect: fresh\n"
+                                  f"{indent}  column: last_checked\n{indent}  max_age_days: 77  # block form")
+    quoted = bundled.replace(line, line.replace("expect: fresh", 'expect: "fresh"').replace(
+        f"max_age_days: {fresh_days(bundled):g}", "max_age_days: 55"))
+    for text, days in ((block, 77), (quoted, 55)):
+        assert fresh_days(text) == _fresh_days_yaml(text) == _checks_limit(text, tmp_path) == days
+
+
+def test_relations_lists_what_the_information_schema_lists(wh: Path) -> None:
+    """``warehouse.relations`` reads DuckDB's catalog functions (cheaper to bind): the same tables and
+    views as ``information_schema.tables``, a temporary table and a dropped view included."""
+    import warehouse
+
+    _sql(wh, "drop view mart.analysis_runs")
+    con = warehouse.connect(read_only=True, path=wh)
+    try:
+        con.execute("CREATE TEMP TABLE scratch AS SELECT 1 AS x")
+        expected = {f"{s}.{n}" for s, n in con.execute(
+            "SELECT table_schema, table_name FROM information_schema.tables").fetchall()}
+        got = warehouse.relations(con)
+    finally:
+        con.close()
+    assert got == expected
+    assert "mart.indicator_values" in got and "main.scratch" in got and "mart.analysis_runs" not in got
