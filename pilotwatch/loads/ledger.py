@@ -43,6 +43,7 @@ from datetime import UTC, datetime
 import duckdb
 import polars as pl
 
+from schemas.rejects import rejected_cell_may_fail
 from warehouse import one, sql
 
 #: Refused cells quoted in a load's message (the rest are in mart.quarantine).
@@ -215,16 +216,18 @@ class Load:
         """
         if rejects.is_empty():
             return 0
-        # pandera here: only a load that refuses something pays its import (schemas/__init__.py)
-        from schemas.quarantine import RejectedCell
-
         q = rejects.rename({"_row": "row_number"})
         if "raw_row" not in q.columns:
             q = (q.join(raw_rows, on="row_number", how="left") if raw_rows is not None
                  else q.with_columns(pl.lit(None, pl.String).alias("raw_row")))
         q = q.select(pl.lit(self.result.source_id).alias("source_id"), pl.col("row_number").cast(pl.Int64),
                      "column_name", "reason", pl.col("raw_row").cast(pl.String))
-        RejectedCell.validate(q)
+        # pandera only when the polars check finds something RejectedCell could refuse (schemas/__init__.py
+        # says why): the cells a load or a survey refuses are built here and nearly always pass
+        if rejected_cell_may_fail(q):
+            from schemas.quarantine import RejectedCell
+
+            RejectedCell.validate(q)
         self.con.register("_quarantine", q)
         try:
             self.con.execute(sql("insert_quarantine"), [self.load_id, self.result.dataset, self.source_uri, now()])

@@ -229,3 +229,48 @@ def test_an_empty_merged_cell_is_quarantined_in_its_own_column(seeded_db: Path, 
     [(row, col, why)] = _rows(seeded_db, "select row_number, column_name, reason from mart.quarantine")
     assert (row, col) == (3, RU[merged])
     assert ("the cell is empty" if merged == "body" else "cannot read a year from ''") in why
+
+
+def test_rejected_cell_refuses_nothing_its_polars_check_lets_through() -> None:
+    """The ledger runs pandera's ``RejectedCell`` only when ``rejected_cell_may_fail`` flags the frame (its
+    import costs 0.45 s): every frame pandera refuses must be flagged, and a clean one must not be."""
+    import random
+
+    from schemas.quarantine import RejectedCell
+    from schemas.rejects import REJECTED_CELL, rejected_cell_may_fail
+
+    rng = random.Random(14)
+    pools: dict[str, list[object]] = {"source_id": ["ec_2020", None], "row_number": [3, None],
+                                      "column_name": ["value", None], "reason": ["value is missing", "", None],
+                                      "raw_row": ['{"a": "1"}', None]}
+    seen = {True: 0, False: 0}
+    for _ in range(120):
+        rows = [{c: rng.choice(p) if rng.random() < 0.15 else p[0] for c, p in pools.items()}
+                for _ in range(rng.randint(0, 3))]
+        frame = pl.DataFrame(rows, schema=REJECTED_CELL)
+        try:
+            RejectedCell.validate(frame, lazy=True)
+            refused = False
+        except pa.errors.SchemaErrors:
+            refused = True
+        assert rejected_cell_may_fail(frame) or not refused, rows
+        assert refused or not rejected_cell_may_fail(frame), rows  # and it does not cry wolf
+        seen[refused] += 1
+    assert seen[True] and seen[False]
+    clean = pl.DataFrame([{c: p[0] for c, p in pools.items()}], schema=REJECTED_CELL)
+    for other in (clean.drop("raw_row"), clean.with_columns(pl.col("row_number").cast(pl.Int32)),
+                  clean.with_columns(pl.lit("x").alias("extra"))):
+        assert rejected_cell_may_fail(other)
+        with pytest.raises((pa.errors.SchemaErrors, pa.errors.SchemaError)):
+            RejectedCell.validate(other, lazy=True)
+
+
+def test_the_ledger_still_refuses_a_quarantine_row_without_a_reason(seeded_db: Path) -> None:
+    con = warehouse.connect(read_only=False, path=seeded_db)
+    try:
+        load = Load.start(con, dataset="macro", source_id="m", source_kind="file", source_uri="x.csv", years="2020")
+        bad = pl.DataFrame({"_row": [2], "column_name": ["value"], "reason": [""]}, schema=REJECTS)
+        with pytest.raises(pa.errors.SchemaError, match="reason"):
+            load.quarantine(bad)
+    finally:
+        con.close()

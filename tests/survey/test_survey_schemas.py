@@ -76,3 +76,52 @@ def test_an_item_added_to_the_definition_is_validated_without_code(tmp_path: Pat
     path.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
     columns = staging_model(load_instruments(path), "employees").to_schema().columns
     assert "R3" in columns and columns["R3"].checks == columns["R2"].checks
+
+
+@pytest.mark.parametrize("instrument", INSTRUMENTS)
+def test_pandera_refuses_nothing_that_may_fail_lets_through(instrument: str) -> None:
+    """``may_fail`` spares the survey command pandera's import: a frame it passes must pass pandera, and
+    it must flag every kind of refusal (option, range, null, type, missing or extra column, repeated row)."""
+    import random
+
+    from schemas.survey import may_fail, rules
+
+    spec = load_instruments()
+    model = staging_model(spec, instrument)
+    good = _valid_row(instrument)
+    assert not may_fail(_frame([good], model), spec, instrument)
+    model.validate(_frame([good], model))
+    cols = rules(spec, instrument)
+    rng = random.Random(14)
+    pools: dict[str, list[object]] = {}
+    for r in cols.values():
+        if r.column == "_row":
+            pools[r.column] = [1, 2, 3]
+        elif r.isin is not None:
+            pools[r.column] = [*r.isin, None, "not_an_option", r.isin[0].upper()]
+        elif r.ge is not None:
+            pools[r.column] = [r.ge, r.le, 3, None, r.ge - 1, r.le + 1]
+        else:
+            pools[r.column] = ["acsa", None]
+    outcomes = {True: 0, False: 0}
+    for _ in range(150):  # random frames: some pass, most break one rule or several
+        rows = [{c: (rng.choice(pool) if rng.random() < 0.08 else good[c]) for c, pool in pools.items()}
+                for _ in range(rng.randint(0, 4))]
+        frame = _frame(rows, model)
+        flagged = may_fail(frame, spec, instrument)
+        try:
+            model.validate(frame, lazy=True)
+            refused = False
+        except pa.errors.SchemaErrors:
+            refused = True
+        assert flagged or not refused, rows
+        outcomes[refused] += 1
+    assert outcomes[True] and outcomes[False]  # both kinds of frame were tried
+    first = next(c for c in good if c not in ("_row", "body_code"))
+    for broken in (_frame([good], model).drop(first),
+                   _frame([good], model).with_columns(pl.lit("x").alias("extra")),
+                   _frame([good], model).with_columns(pl.col("_row").cast(pl.Int32)),
+                   _frame([good, good], model)):
+        assert may_fail(broken, spec, instrument)
+        with pytest.raises((pa.errors.SchemaErrors, pa.errors.SchemaError)):
+            model.validate(broken, lazy=True)
