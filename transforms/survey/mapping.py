@@ -15,6 +15,7 @@ frame with no respondent key, so they can never be joined back to demographics.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -43,7 +44,15 @@ def norm(text: object) -> str | None:
     """Casefold, unify quotes/dashes/whitespace, drop outer punctuation (a pure text key)."""
     if text is None:
         return None
-    s = unicodedata.normalize("NFKC", str(text)).translate(_QUOTES)
+    return _norm(str(text))
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _norm(text: str) -> str | None:
+    """:func:`norm` of a string, remembered: an export repeats a few answer texts in every row, and the
+    header match compares every header with every field's code and texts (twice with ``locate_header``),
+    so the same strings were normalised about 11,000 times per 120-respondent export."""
+    s = unicodedata.normalize("NFKC", text).translate(_QUOTES)
     s = s.replace("\u2013", "-").replace("\u2014", "-").replace("\u00a0", " ")
     s = re.sub(r"\s+", " ", s).strip().strip('"').strip()
     s = s.strip(" .,;:!?").casefold()
@@ -52,6 +61,7 @@ def norm(text: object) -> str | None:
     return s or None
 
 
+@functools.lru_cache(maxsize=1 << 12)
 def _header_key(text: str) -> str | None:
     return norm(_NUMBERING.sub("", text))
 
