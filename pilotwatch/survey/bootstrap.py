@@ -10,19 +10,16 @@ from __future__ import annotations
 
 import math
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from pilotwatch.survey.model import ModelResult, ModelSpec, limit_threads, ram_model
-from transforms.survey.bootstrap import (
-    DEFAULT_SEED,
-    BootstrapResult,
-    bootstrap_mediation,
-    check_draws,
-)
 
-__all__ = ["DEFAULT_SEED", "check_draws", "columns", "json_entries", "run", "summary", "text_lines"]
+if TYPE_CHECKING:  # the resampling is imported by ``run`` only: every survey command shows results, few resample
+    from transforms.survey.bootstrap import BootstrapResult
+
+__all__ = ["columns", "json_entries", "run", "summary", "text_lines"]
 
 #: The ``boot_*`` columns added to ``core.survey_estimates`` (migration 062), NULL without a bootstrap.
 COLUMNS = ["boot_lo", "boot_hi", "boot_bc_lo", "boot_bc_hi", "boot_level", "boot_draws", "boot_failed", "boot_seed"]
@@ -35,6 +32,8 @@ def run(data: pd.DataFrame, spec: ModelSpec, result: ModelResult, draws: int, se
         threads: int | None, ftol: float, estimator: str = "ml") -> tuple[BootstrapResult | None, list[str]]:
     """Bootstrap the fitted structural model ``result`` on ``data`` (the respondents it was fitted on,
     listwise). Returns the result (None when it cannot run) and warnings to print."""
+    from transforms.survey.bootstrap import DEFAULT_SEED, bootstrap_mediation, check_draws
+
     check_draws(draws)
     if estimator != "ml":
         return None, [f"bootstrap: resamples are refitted by maximum likelihood, not {estimator}; skipped"]

@@ -18,11 +18,11 @@ import numpy as np
 import polars as pl
 
 from pilotwatch.survey import model as survey_model
-from transforms.survey.invariance import MODELS, Invariance, invariance, measurement_model
 from transforms.survey.mapping import norm
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the multi-group models are imported where a --group run needs them, not by every survey
     from pilotwatch.survey.steps import Prepared
+    from transforms.survey.invariance import Invariance
 
 ROW_SCHEMA = {
     "group_column": pl.String, "groups": pl.String, "n_used": pl.Int64, "model": pl.String,
@@ -55,6 +55,8 @@ def group_labels(prep: Prepared, column: str) -> pl.Series:
 def analyse_groups(prep: Prepared, constructs: dict[str, list[str]], column: str,
                    missing: str) -> Invariance:
     """Split the accepted answers by ``column`` and fit the three invariance models."""
+    from transforms.survey.invariance import invariance, measurement_model
+
     base = measurement_model(constructs)
     labels = group_labels(prep, column)
     frame = prep.accepted.select(base.observed).with_columns(labels)
@@ -78,6 +80,8 @@ def analyse_groups(prep: Prepared, constructs: dict[str, list[str]], column: str
 
 def as_json(res: Invariance) -> dict[str, object]:
     """The ``invariance`` section: ``configural``, ``metric``, ``scalar`` and ``tests``."""
+    from transforms.survey.invariance import MODELS
+
     groups = list(res.groups)
     return {"group": res.group, "groups": res.groups, "reference_group": groups[0],
             **{m: res.models[m] for m in MODELS}, "tests": res.tests, "warnings": res.warnings}
@@ -87,6 +91,8 @@ def rows(doc: dict[str, object] | None) -> pl.DataFrame:
     """One row per model, with the test against the model before it (``core.survey_invariance``)."""
     if not doc:
         return pl.DataFrame(schema=ROW_SCHEMA)
+    from transforms.survey.invariance import MODELS
+
     groups = doc["groups"]
     label = ", ".join(f"{g} ({n})" for g, n in groups.items())  # type: ignore[union-attr]
     tests = {t["comparison"].split("→")[1]: t for t in doc["tests"]}  # type: ignore[union-attr,index]
@@ -119,6 +125,8 @@ def _f(v: object, nd: int = 3) -> str:
 
 def as_text(doc: dict[str, object]) -> list[str]:
     """The report's lines for the invariance section."""
+    from transforms.survey.invariance import MODELS
+
     groups = ", ".join(f"{g} N={n}" for g, n in doc["groups"].items())  # type: ignore[union-attr]
     out = [f"\nMeasurement invariance across {doc['group']} ({groups}; CFA, multi-group ML as lavaan)"]
     for m in MODELS:

@@ -21,8 +21,6 @@ import pandas as pd
 
 from pilotwatch.survey import model as survey_model
 from transforms.survey import sem as survey_sem
-from transforms.survey.dwls import fit_dwls
-from transforms.survey.polychoric import OrdinalDataError, polychoric
 
 Estimator = Literal["ml", "dwls", "wlsmv"]
 ESTIMATORS = ("ml", "dwls", "wlsmv")
@@ -55,6 +53,10 @@ def fit(frame: pd.DataFrame, spec: survey_model.ModelSpec, kind: str, res: surve
         start: dict[str, float] | None, ftol: float, *, estimator: str = "dwls") -> survey_model.ModelResult:
     """DWLS fit of the CFA or structural model to ``frame`` (complete answers; checked by the caller).
     ``wlsmv``: the same estimates with robust standard errors and the scaled-and-shifted test."""
+    # imported here: every survey command reads this module's captions, only --estimator dwls|wlsmv fits
+    from transforms.survey.dwls import fit_dwls
+    from transforms.survey.polychoric import OrdinalDataError, polychoric
+
     model = survey_model.ram_model(spec, kind)
     try:
         pc = polychoric(frame[model.observed].to_numpy(float), model.observed)

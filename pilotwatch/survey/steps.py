@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
 import pandas as pd
@@ -34,8 +35,6 @@ from pilotwatch.catalogue import (
 from pilotwatch.loads import Load
 from pilotwatch.sources.fetch import fetch
 from pilotwatch.sources.readers import read_table
-from pilotwatch.survey import bootstrap as survey_bootstrap
-from pilotwatch.survey import invariance as survey_invariance
 from pilotwatch.survey import model as survey_model
 from pilotwatch.survey.demo import BANNER, SEED
 from pilotwatch.survey.items import load_instruments
@@ -43,13 +42,15 @@ from pilotwatch.survey.output import as_json, result_frames
 from schemas.rejects import empty_rejects, pandera_rejects
 from schemas.survey import may_fail, staging_model
 from transforms.registry import resolve_bodies
-from transforms.survey.bootstrap import BootstrapResult
 from transforms.survey.distributions import item_distributions, question_distributions
 from transforms.survey.mapping import Coded, code_answers, locate_header
 from transforms.survey.reliability import reliability
 from transforms.survey.screening import ScreeningRules, screen
 from transforms.survey.spec import Instrument, Instruments
 from warehouse import frame, replace_rows, utc_now
+
+if TYPE_CHECKING:  # --bootstrap and --group import their modules when given (not every survey pays for them)
+    from transforms.survey.bootstrap import BootstrapResult
 
 #: Closed questions of the citizens' survey asked of everyone (Q9 only follows a "yes" to Q8).
 CITIZEN_SCREEN = ["Q5", "Q6", "Q8", "Q11", "Q12", "Q14"]
@@ -235,10 +236,14 @@ def analyse(prep: Prepared, instrument: str, spec: Instruments, options: Options
         assert result is not None
         an.verdicts = survey_model.verdicts(result)
         if options.group:
+            from pilotwatch.survey import invariance as survey_invariance
+
             inv = survey_invariance.analyse_groups(prep, mspec.constructs, options.group, options.missing)
             an.invariance = survey_invariance.as_json(inv)
             an.warnings += inv.warnings
         if options.bootstrap:
+            from pilotwatch.survey import bootstrap as survey_bootstrap
+
             an.bootstrap, warn = survey_bootstrap.run(data, mspec, result, options.bootstrap, options.seed,
                                                       options.threads, options.ftol, options.estimator)
             an.warnings += warn
