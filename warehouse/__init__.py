@@ -313,15 +313,21 @@ from warehouse.generations import (  # noqa: E402
     read_versions,
     versions_path,
 )
-from warehouse.publishing import (  # noqa: E402
-    Version,
-    describe_lock_holder,
-    ensure_published,
-    lock_path,
-    restore,
-    versions,
-    writer,
-)
+
+#: Names of ``warehouse.publishing`` (the writer, locks, restore), imported on first use: a read-only
+#: command (``pilotwatch query``, ``status``) never writes, and the module's imports (locks, signals,
+#: sockets, fault points) were a tenth of ``pilotwatch status``'s own start-up.
+_PUBLISHING = frozenset({"Version", "describe_lock_holder", "ensure_published", "lock_path", "restore", "versions",
+                         "writer"})
+
+
+def __getattr__(name: str) -> object:
+    if name in _PUBLISHING:
+        from warehouse import publishing
+
+        return getattr(publishing, name)
+    raise AttributeError(f"module 'warehouse' has no attribute {name!r}")
+
 
 __all__ = [
     "STORAGE_VERSION", "Version", "WarehouseBusy", "WarehouseDamaged", "WarehouseMissing", "attach_fresh",
