@@ -134,20 +134,3 @@ def test_status_reads_the_checks_freshness_limit_without_a_second_copy(tmp_path:
     for text, days in ((block, 77), (quoted, 55)):
         assert fresh_days(text) == _fresh_days_yaml(text) == _checks_limit(text, tmp_path) == days
 
-
-def test_relations_lists_what_the_information_schema_lists(wh: Path) -> None:
-    """``warehouse.relations`` reads DuckDB's catalog functions (cheaper to bind): the same tables and
-    views as ``information_schema.tables``, a temporary table and a dropped view included."""
-    import warehouse
-
-    _sql(wh, "drop view mart.analysis_runs")
-    con = warehouse.connect(read_only=True, path=wh)
-    try:
-        con.execute("CREATE TEMP TABLE scratch AS SELECT 1 AS x")
-        expected = {f"{s}.{n}" for s, n in con.execute(
-            "SELECT table_schema, table_name FROM information_schema.tables").fetchall()}
-        got = warehouse.relations(con)
-    finally:
-        con.close()
-    assert got == expected
-    assert "mart.indicator_values" in got and "main.scratch" in got and "mart.analysis_runs" not in got
