@@ -95,12 +95,20 @@ def check_sql(con: duckdb.DuckDBPyConnection, load: Load) -> None:
 
 
 def resolve(con: duckdb.DuckDBPyConnection, load: Load) -> Bodies:
-    """``_pr_bodymap``: each (body label, year) of the requested year(s) to a body code, or a reason it is refused."""
+    """``_pr_bodymap``: each (body label, year) of the requested year(s) to a body code, or a reason it is refused.
+
+    Each pair also gets a small ``label_id`` (what a staged row stores instead of the label, which only
+    a refused row needs back) and the registry's pilot flag for that body and year (what a blank pilot
+    cell becomes), so the parse joins this one small table instead of the labels and the bodies.
+    """
     year = load.request.year
     labels = frame(con, f"SELECT body_label, year FROM {STAGE}.labels WHERE is_label AND body_label IS NOT NULL"
                         + (f" AND (year IS NULL OR year = {int(year)})" if year else ""))
     reg = registry.registry_frames(con)
     kinds = dict(zip(reg["bodies"]["body_code"], reg["bodies"]["kind"], strict=True))
+    # the year from which the registry has a body in pilot mode (a record's pilot flag where its cell is blank)
+    pilot_from = {c: y for c, p, y in reg["bodies"].select("body_code", "pilot", "pilot_start_year").iter_rows()
+                  if p and y is not None}
     labels = labels.with_columns(name=pl.col("body_label").str.strip_chars())
     resolved = resolve_bodies(labels, reg["aliases"], label_col="name") if labels.height else labels.with_columns(
         body_code=pl.lit(None, dtype=pl.String))
@@ -114,9 +122,11 @@ def resolve(con: duckdb.DuckDBPyConnection, load: Load) -> Bodies:
             reason = f"unknown body '{name}' (not in the body registry)"
         elif kinds.get(code) == "peer_group":
             code, reason = None, f"'{label}' is a peer group, not a body"
-        out.append((label, year, code, reason))
-    bodymap = pl.DataFrame(out, schema={"body_label": pl.String, "year": pl.Int64, "body_code": pl.String,
-                                        "reason": pl.String}, orient="row")
+        registry_pilot = year is not None and code in pilot_from and year >= pilot_from[code]
+        out.append((len(out), label, year, code, reason, registry_pilot))
+    bodymap = pl.DataFrame(out, schema={"label_id": pl.Int32, "body_label": pl.String, "year": pl.Int64,
+                                        "body_code": pl.String, "reason": pl.String, "registry_pilot": pl.Boolean},
+                           orient="row")
     con.register("_pr_bodymap_frame", bodymap)
     con.execute("CREATE OR REPLACE TEMP TABLE _pr_bodymap AS SELECT * FROM _pr_bodymap_frame")
     con.unregister("_pr_bodymap_frame")

@@ -27,7 +27,7 @@ STAGE = "pr_stage"
 #: inserts it into) ``core.payroll_records``.
 STAGED = "core.payroll_records_staged"
 #: Its columns after those of ``core.payroll_records``: what a refused row needs (warehouse/sql/payroll/staged_records.sql).
-STAGED_EXTRAS = ("_has_id", "_body_label", "_body_reason", "_month_text", "_errors", "_pilot")
+STAGED_EXTRAS = ("_label", "_errors", "_pilot_blank")
 #: Target type of each column a records file may have (the canonical header names).
 COLUMN_TYPES = {
     "employee_id": "VARCHAR",

@@ -12,7 +12,9 @@ into ``core.payroll_records_staged`` with its key, body code and file row. Value
 
 from __future__ import annotations
 
+import contextlib
 import csv
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -158,32 +160,44 @@ def parse_into_warehouse(con: duckdb.DuckDBPyConnection, load: Load, staged: Sta
     """
     lay = staged.layout
     parsed, errors = _expressions(lay)
-    month_text = "CASE WHEN r._err_month IS NOT NULL THEN r._month_src END" if "month" in errors else "NULL::VARCHAR"
     err_list = (
         "CASE WHEN " + " OR ".join(f"r._err_{c} IS NOT NULL" for c in errors) + " THEN list_filter(["
-        + ", ".join(f"{{'c': '{c}', 'r': r._err_{c}}}" for c in errors) + "], lambda x: x.r IS NOT NULL) END"
-        if errors else "NULL"
+        + ", ".join(f"{{'c': '{c}', 'r': r._err_{c}, 'v': {'r._month_src' if c == 'month' else 'NULL::VARCHAR'}}}"
+                    for c in errors) + "], lambda x: x.r IS NOT NULL) END"
+        if errors else "NULL::STRUCT(c VARCHAR, r VARCHAR, v VARCHAR)[]"
     )
     year = load.request.year
     row, join = staged.row_sql("r")
     con.execute(f"DROP TABLE IF EXISTS {STAGED}")
     # The reader's row estimate is tiny, so the optimizer would build the joins' hash tables on the
     # file's side (out of memory at a few million rows): keep the written order, file on the probe side.
-    old = one(con, "SELECT current_setting('disabled_optimizers')")[0]  # type: ignore[index]
-    con.execute("SET disabled_optimizers = 'join_order,build_side_probe_side'")
-    try:
+    # The text columns of records have a few distinct values each (body codes, categories, currencies,
+    # statuses): dictionary compression always wins, and trying FSST on every row group costs about a
+    # sixth of writing the table (storage version v1.2.0), so it is not tried for this table.
+    with _settings(con, disabled_optimizers="join_order,build_side_probe_side", disabled_compression_methods="fsst"):
         con.execute(query("staged_records", table=STAGED, stage=STAGE, reader=_reader(lay, "_pr_csv_rejects2"),
                           parsed=", ".join(f"{v} AS {k}" for k, v in parsed.items()), row=row, join=join,
-                          month_text=month_text, errors=err_list,
+                          errors=err_list,
                           scope=f"WHERE r.month IS NULL OR year(r.month) = {int(year)}" if year else ""),
                     [load.load_id])
-    finally:
-        con.execute(f"SET disabled_optimizers = {lit(str(old))}")
     if lay.fmt == "csv":
         again = int(one(con, "SELECT count(DISTINCT line) FROM _pr_csv_rejects2")[0])  # type: ignore[index]
         if again != staged.csv_rejected:
             raise PayrollError(f"source {SOURCE_ID} ({load.uri}): the file changed while it was read "
                                f"({staged.csv_rejected} unreadable lines, then {again})")
+
+
+@contextlib.contextmanager
+def _settings(con: duckdb.DuckDBPyConnection, **values: str) -> Iterator[None]:
+    """DuckDB settings for one statement, restored afterwards (they hold for the whole connection)."""
+    old = {name: one(con, f"SELECT current_setting({lit(name)})")[0] for name in values}  # type: ignore[index]
+    try:
+        for name, value in values.items():
+            con.execute(f"SET {name} = {lit(value)}")
+        yield
+    finally:
+        for name, value in old.items():
+            con.execute(f"SET {name} = {lit(str(value))}")
 
 
 def _csv_rejects(con: duckdb.DuckDBPyConnection, lay: Layout) -> tuple[tuple[int, ...], pl.DataFrame]:
