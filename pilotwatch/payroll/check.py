@@ -24,7 +24,6 @@ import polars as pl
 from pilotwatch import registry, settings
 from pilotwatch.catalogue import load_catalogue
 from pilotwatch.payroll.model import (
-    FEW_BAD_LINES,
     RATE_SERIES,
     REJECTS,
     STAGE,
@@ -40,32 +39,37 @@ from pilotwatch.payroll.model import (
 from schemas.payroll_records import RULE_COLUMNS, RULE_SQL, PayrollRecords
 from schemas.rejects import pandera_rejects
 from transforms.registry import resolve_bodies
-from warehouse import frame
+from warehouse import frame, one
 
 log = logging.getLogger("pilotwatch.payroll")
 
 
-def scope(con: duckdb.DuckDBPyConnection, load: Load, staged: Staged) -> Scoped:
-    """Rows in and out of the requested year (from the first pass); ``_pr_badlines``; an empty ``_pr_rejects``."""
+def years(con: duckdb.DuckDBPyConnection, load: Load) -> tuple[int, ...]:
+    """The years of the file (of the requested year) as the first pass saw them: the rates they need."""
     year = load.request.year
-    if len(staged.badline_ks) > FEW_BAD_LINES:
-        ks = pl.DataFrame({"k": list(staged.badline_ks), "n": list(range(1, len(staged.badline_ks) + 1))},
-                          schema={"k": pl.Int64, "n": pl.Int64})
-        con.register("_pr_badlines_frame", ks)
-        con.execute("CREATE OR REPLACE TEMP TABLE _pr_badlines AS SELECT * FROM _pr_badlines_frame")
-        con.unregister("_pr_badlines_frame")
-    counts = frame(con, f"SELECT year, sum(rows) AS n FROM {STAGE}.labels WHERE is_label GROUP BY year")
-    in_scope = sum(n for y, n in counts.iter_rows() if y is None or year is None or y == year)
-    years = tuple(sorted(int(y) for y in counts["year"].drop_nulls() if year is None or y == year))
+    found = [int(y) for (y,) in con.execute(f"SELECT DISTINCT year FROM {STAGE}.labels WHERE is_label "
+                                             "AND year IS NOT NULL ORDER BY 1").fetchall()]
+    return tuple(y for y in found if year is None or y == year)
+
+
+def scope(con: duckdb.DuckDBPyConnection, load: Load, staged: Staged) -> Scoped:
+    """Rows read, and outside the requested year, once the file is parsed; an empty ``_pr_rejects``.
+
+    Counted from the parse (``staged``: its readable rows and the lines its reader refused), not
+    from the first pass, which reads only ids, labels and months and so refuses fewer lines.
+    """
+    skipped = 0
+    if load.request.year is not None:
+        skipped = staged.rows - int(one(con, f"SELECT count(*) FROM {STAGED}")[0])  # type: ignore[index]
     con.execute("CREATE OR REPLACE TEMP TABLE _pr_rejects (_rowid BIGINT, column_name VARCHAR, reason VARCHAR)")
-    return Scoped(staged.rows + staged.csv_rejected, staged.rows - int(in_scope), years)
+    return Scoped(staged.rows + staged.csv_rejected, skipped, years(con, load))
 
 
-def ensure_rates(con: duckdb.DuckDBPyConnection, load: Load, scoped: Scoped) -> None:
+def ensure_rates(con: duckdb.DuckDBPyConnection, load: Load, years: tuple[int, ...]) -> None:
     """``_pr_rates``: the exchange-rate series, loaded from the catalogue first if a year is missing."""
     series = load.request.rate_series
     have = {r[0] for r in con.execute("SELECT year FROM core.macro_series WHERE series = ?", [series]).fetchall()}
-    if set(scoped.years) - have:
+    if set(years) - have:
         load_rate_series(con, series, run_id=load.request.run_id)
     con.execute(query("rates"), [series])
 

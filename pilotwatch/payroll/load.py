@@ -114,12 +114,12 @@ def _steps(con: duckdb.DuckDBPyConnection, load: Load, clock: _Clock) -> Records
     """stage (first pass) -> bodies, ids -> parse into the warehouse -> check (SQL, pandera beside it) -> write."""
     staged = stage(con, load)
     clock.lap("stage")
-    scoped = check.scope(con, load, staged)
-    check.ensure_rates(con, load, scoped)
+    check.ensure_rates(con, load, check.years(con, load))
     bodies = check.resolve(con, load)
     ids = pseudonymise(con, staged)
     clock.lap("bodies_ids")
-    parse_into_warehouse(con, load, staged)
+    staged = parse_into_warehouse(con, load, staged)  # now with the lines the full parse refused
+    scoped = check.scope(con, load, staged)
     clock.lap("parse")
     # pandera (Python, one core) runs beside DuckDB's own checks until the uniqueness check
     rules = Background(lambda: check.check_rules(con, load), "pandera")

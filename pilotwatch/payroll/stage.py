@@ -15,7 +15,7 @@ from __future__ import annotations
 import contextlib
 import csv
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import duckdb
@@ -28,6 +28,7 @@ from pilotwatch.payroll.model import (
     COLUMN_TYPES,
     CSV_REJECTS,
     DEFAULTS,
+    FEW_BAD_LINES,
     KIND,
     SOURCE_ID,
     STAGE,
@@ -137,27 +138,37 @@ def _first_pass(con: duckdb.DuckDBPyConnection,
                 lay: Layout) -> tuple[Layout, int, tuple[int, ...], pl.DataFrame]:
     """``pr_stage.labels`` from a first pass over the file; (layout, readable rows, bad-line offsets, CSV rejects).
 
-    Every column is read (a value that does not parse refuses its line here as in the second pass,
-    so both passes number the rows alike), but only the ids and the body labels are kept.
+    Only the ids, body labels and months are read (the reader converts no other column), so this
+    pass refuses only lines it cannot split into fields; a line with a value that does not convert
+    (a salary "twelve thousand") is refused by the parse, which then numbers the rows after it
+    again (``parse_into_warehouse``).
     """
     parsed, _ = _expressions(lay)
-    touched = " OR ".join(f'"{name}" IS NULL' for name in lay.source_names.values())
-    con.execute(query("stage_labels", stage=STAGE, reader=_reader(lay, "_pr_csv_rejects"), touched=touched,
+    con.execute(query("stage_labels", stage=STAGE, reader=_reader(lay, "_pr_csv_rejects"),
                       **{c: parsed[c] for c in ("employee_id", "body_code", "month")}))
     rows = int(one(con, f"SELECT coalesce(sum(rows), 0) FROM {STAGE}.labels WHERE is_label")[0])  # type: ignore[index]
     if lay.fmt != "csv":
         return lay, rows, (), pl.DataFrame(schema=CSV_REJECTS)
-    return (lay, rows, *_csv_rejects(con, lay))
+    return (lay, rows, *_csv_rejects(con, lay, "_pr_csv_rejects"))
 
 
-def parse_into_warehouse(con: duckdb.DuckDBPyConnection, load: Load, staged: Staged) -> None:
+def parse_into_warehouse(con: duckdb.DuckDBPyConnection, load: Load, staged: Staged) -> Staged:
     """The second and last pass: the file parsed straight into ``core.payroll_records_staged``.
 
     The rows get their employee key (``pr_stage.ids``), body code (``_pr_bodymap``) and file row as
     they are read, so the table already has the columns of ``core.payroll_records`` (the id as
     delivered never reaches the warehouse); ``write`` deletes the refused rows and makes it the
-    records, instead of writing every row a second time.
+    records, instead of writing every row a second time. Returns ``staged`` with the lines this
+    pass refused (``_renumber``).
     """
+    _parse(con, load, staged)
+    if staged.layout.fmt != "csv":
+        return staged
+    return _renumber(con, load, staged)
+
+
+def _parse(con: duckdb.DuckDBPyConnection, load: Load, staged: Staged) -> None:
+    _badlines(con, staged)
     lay = staged.layout
     parsed, errors = _expressions(lay)
     err_list = (
@@ -180,11 +191,53 @@ def parse_into_warehouse(con: duckdb.DuckDBPyConnection, load: Load, staged: Sta
                           errors=err_list,
                           scope=f"WHERE r.month IS NULL OR year(r.month) = {int(year)}" if year else ""),
                     [load.load_id])
-    if lay.fmt == "csv":
-        again = int(one(con, "SELECT count(DISTINCT line) FROM _pr_csv_rejects2")[0])  # type: ignore[index]
-        if again != staged.csv_rejected:
-            raise PayrollError(f"source {SOURCE_ID} ({load.uri}): the file changed while it was read "
-                               f"({staged.csv_rejected} unreadable lines, then {again})")
+
+
+def _badlines(con: duckdb.DuckDBPyConnection, staged: Staged) -> None:
+    """``_pr_badlines``, the table ``Staged.row_sql`` joins when more than a few lines were refused.
+
+    One row per offset: adjacent refused lines share one (no good row between them), and the ASOF
+    join must find the last of them.
+    """
+    if len(staged.badline_ks) > FEW_BAD_LINES:
+        ks = pl.DataFrame({"k": list(staged.badline_ks), "n": list(range(1, len(staged.badline_ks) + 1))},
+                          schema={"k": pl.Int64, "n": pl.Int64}).group_by("k").agg(pl.col("n").max())
+        con.register("_pr_badlines_frame", ks)
+        con.execute("CREATE OR REPLACE TEMP TABLE _pr_badlines AS SELECT * FROM _pr_badlines_frame")
+        con.unregister("_pr_badlines_frame")
+
+
+def _renumber(con: duckdb.DuckDBPyConnection, load: Load, first: Staged) -> Staged:
+    """The parse's own refused lines; the rows after a line only it refused numbered again.
+
+    The parse numbered its rows as if it refused the lines the first pass refused. A line the parse
+    alone refused (a value that does not convert) moves every later row one line down: with a few
+    such lines, one UPDATE of the rows after the first of them (a row's place among the parse's rows
+    is recovered from its provisional number, then numbered with every refused line); with many,
+    the file is parsed again with all of them known, which numbers the rows as they are read.
+    """
+    badline_ks, rejects = _csv_rejects(con, first.layout, "_pr_csv_rejects2")
+    lines1, lines2 = _lines(first.csv_rejects), _lines(rejects)
+    if not set(lines1) <= set(lines2):
+        raise PayrollError(f"source {SOURCE_ID} ({load.uri}): the file changed while it was read "
+                           f"({len(lines1)} unreadable lines, then {len(lines2)})")
+    if lines2 == lines1:
+        return first
+    final = replace(first, rows=first.rows - (len(lines2) - len(lines1)), badline_ks=badline_ks, csv_rejects=rejects)
+    if len(lines1) + len(badline_ks) > FEW_BAD_LINES:
+        _parse(con, load, final)
+        return final
+    # provisional number n -> the row's place r among the parse's rows -> its line
+    place = "(row_number - 2 - (" + " + ".join(["0", *(f"(row_number > {n})::BIGINT" for n in lines1)]) + "))"
+    line = f"{place} + 2 + (" + " + ".join(f"({place} >= {k})::BIGINT" for k in badline_ks) + ")"
+    first_new = min(set(lines2) - set(lines1))
+    con.execute(f"UPDATE {STAGED} SET row_number = {line} WHERE row_number >= {int(first_new)}")
+    return final
+
+
+def _lines(rejects: pl.DataFrame) -> list[int]:
+    return sorted(set(rejects["_row"].to_list()))
+
 
 
 @contextlib.contextmanager
@@ -200,9 +253,9 @@ def _settings(con: duckdb.DuckDBPyConnection, **values: str) -> Iterator[None]:
             con.execute(f"SET {name} = {lit(str(value))}")
 
 
-def _csv_rejects(con: duckdb.DuckDBPyConnection, lay: Layout) -> tuple[tuple[int, ...], pl.DataFrame]:
+def _csv_rejects(con: duckdb.DuckDBPyConnection, lay: Layout, table: str) -> tuple[tuple[int, ...], pl.DataFrame]:
     """Lines the CSV reader refused (unreadable values, wrong field counts), with reasons."""
-    rej = frame(con, query("csv_rejects"))
+    rej = frame(con, query("csv_rejects", table=table))
     if rej.is_empty():
         return (), pl.DataFrame(schema=CSV_REJECTS)
     lines = sorted(set(rej["line"].to_list()))

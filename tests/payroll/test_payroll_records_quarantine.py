@@ -6,9 +6,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from payroll_records_fixtures import HAND_ROWS, HEADER, query, records_env, write_csv  # noqa: F401
 
 from pilotwatch.payroll import ingest_records
+from pilotwatch.payroll.model import FEW_BAD_LINES
 
 GOOD = HAND_ROWS  # file lines 2-17
 BAD = [
@@ -138,3 +140,32 @@ def test_semicolons_decimal_commas_and_dotted_dates(records_env: Path, tmp_path:
     assert query(records_env, "SELECT pay_tiyn FROM core.payroll_aggregates WHERE body_code = 'astana'") == [(389_000_050,)]
     assert query(records_env, "SELECT leave_date FROM core.payroll_records WHERE leave_date IS NOT NULL LIMIT 1")[0][0].isoformat() \
         == "2019-02-15"
+
+
+@pytest.mark.parametrize("unconvertible", [2, FEW_BAD_LINES + 3])
+def test_row_numbers_after_lines_only_the_full_parse_refuses(records_env: Path, tmp_path: Path,  # noqa: F811
+                                                             unconvertible: int) -> None:
+    """The first pass reads ids, labels and months only, so a salary that does not convert is refused by
+    the parse alone: the rows after it are numbered again (a few: one UPDATE; many: a second parse),
+    and every stored and quarantined row keeps its line in the file, as with lines both passes refuse."""
+    lines: list[str] = []
+    good_lines, bad_lines, ragged_lines = [], {}, []
+    for i in range(unconvertible + 4):
+        for j, good in enumerate(GOOD[:3]):  # three good rows of a distinct employee per block
+            lines.append(good.replace("E1-880101300123", f"N{i}-{j}").replace("E2-900202400234", f"N{i}-{j}")
+                         .replace("E3-850303500345", f"N{i}-{j}"))
+            good_lines.append(len(lines) + 1)
+        if i < unconvertible:
+            lines.append(f"X{i},astana,chief_specialist,8,2019-01,n/a {i},0,0,KZT,2010-01-01,,active,true,x")
+            bad_lines[len(lines) + 1] = f"base_salary 'n/a {i}' is not a number"
+        if i % 3 == 1:  # and now and then a line neither pass can split
+            lines.append(GOOD[0] + ",surplus")
+            ragged_lines.append(len(lines) + 1)
+    r = ingest_records(str(write_csv(tmp_path / "mixed.csv", lines)), max_reject_share=0.9)
+    assert r.status == "loaded", r.message
+    assert (r.rows_read, r.rows_rejected) == (len(lines), len(bad_lines) + len(ragged_lines))
+    got = reasons(records_env, r.load_id)
+    assert {n: why for n, (_, why) in got.items() if n in bad_lines} == bad_lines
+    assert all(got[n][1].startswith("unreadable CSV line (too many columns)") for n in ragged_lines)
+    stored = query(records_env, "SELECT row_number FROM core.payroll_records ORDER BY 1")
+    assert [n for (n,) in stored] == good_lines

@@ -72,7 +72,7 @@ def test_a_stage_row_finds_its_line_the_same_in_python_and_in_sql(fmt: str, bad_
 
 def test_a_named_sql_file_with_a_placeholder_left_is_refused() -> None:
     assert "CREATE TABLE st.labels" in query("stage_labels", stage="st", employee_id="a", body_code="b",
-                                             month="m", touched="false", reader="range(1)")
+                                             month="m", reader="range(1)")
     with pytest.raises(ValueError, match=r"payroll/stage_labels\.sql: placeholder left unfilled"):
         query("stage_labels", stage="st")
 
