@@ -144,7 +144,8 @@ class Layout:
 
 @dataclass(frozen=True)
 class Staged:
-    """The file's first pass (``pr_stage.labels``: ids, body labels), with the lines the CSV reader refused."""
+    """The file's readable rows and the lines the CSV reader refused: as the first pass saw them
+    (``pr_stage.labels``: ids, body labels), then as the parse did (``parse_into_warehouse``)."""
 
     layout: Layout
     fetched: Fetched

@@ -1,8 +1,8 @@
 """Step 1, stage: fetch the file (or find it unchanged), read its ids and body labels, then parse it
 once, straight into the warehouse.
 
-The first pass of DuckDB's parallel reader keeps only the distinct ids and (body label, year)
-pairs, in ``pr_stage.labels``, a scratch database in the load's private temporary directory (the
+The first pass of DuckDB's parallel reader reads only ids, body labels and months and keeps the
+distinct ids and (body label, year) pairs, in ``pr_stage.labels``, a scratch database in the load's private temporary directory (the
 ids as delivered never reach the warehouse file). Once the ids are hashed to keys and the labels
 resolved to bodies, the second pass (``parse_into_warehouse``) writes every row once, compressed,
 into ``core.payroll_records_staged`` with its key, body code and file row. Values that do not parse
