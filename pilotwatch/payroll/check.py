@@ -47,8 +47,7 @@ log = logging.getLogger("pilotwatch.payroll")
 def years(con: duckdb.DuckDBPyConnection, load: Load) -> tuple[int, ...]:
     """The years of the file (of the requested year) as the first pass saw them: the rates they need."""
     year = load.request.year
-    found = [int(y) for (y,) in con.execute(f"SELECT DISTINCT year FROM {STAGE}.labels WHERE is_label "
-                                             "AND year IS NOT NULL ORDER BY 1").fetchall()]
+    found = [int(y) for (y,) in con.execute(query("file_years", stage=STAGE)).fetchall()]
     return tuple(y for y in found if year is None or y == year)
 
 
