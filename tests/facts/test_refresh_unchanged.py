@@ -90,13 +90,13 @@ def test_a_refresh_with_nothing_new_loads_nothing_keeps_the_analysis_and_still_m
     # a fresh process, as a data engineer runs it: nothing a load needs is imported
     code = ("import json, sys; from pilotwatch.cli import main; rc = main(['refresh']); "
             "print(json.dumps([rc, sorted(m for m in ('pandas', 'pandera', 'scipy', 'pilotwatch.ingest', "
-            "'flows.analysis') if m in sys.modules)]))")
+            "'pilotwatch.analysis.steps') if m in sys.modules)]))")
     env = dict(os.environ, PREFECT_API_URL=str(PREFECT_API_URL.value()), PILOTWATCH_DB=str(bundled_copy))
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=PROJECT_ROOT,
                           timeout=600)
     assert proc.returncode == 0, proc.stderr[-3000:]
     rc, imported = json.loads(proc.stdout.strip().splitlines()[-1])
-    assert (rc, imported) == (0, ["flows.analysis"])  # the flow module, not the computation
+    assert (rc, imported) == (0, [])
     assert "the latest run stays current" in proc.stderr + proc.stdout
     assert {s for (s,) in rows(bundled_copy, "select distinct status from mart.loads where run_id = "
                                              "(select run_id from mart.loads order by load_id desc limit 1)")} == {
