@@ -117,16 +117,16 @@ def registry_fingerprint(con: duckdb.DuckDBPyConnection) -> tuple[object, ...]:
 
 
 def analysis_current(con: duckdb.DuckDBPyConnection, config: str = "default") -> bool:
-    """True when the latest run of ``config`` used today's configuration and read exactly the loads the
-    warehouse holds now (``mart.analysis_runs.inputs_current``): recomputing would write the same
-    results. Reads the configuration only, never imports the computation."""
-    from pilotwatch.analysis.config import load_analysis_config
+    """True when the latest run of ``config`` used today's configuration and analysis code and read
+    exactly the loads the warehouse holds now (``mart.analysis_runs.inputs_current``): recomputing would
+    write the same results. Reads the configuration only, never imports the computation."""
+    from pilotwatch.analysis.config import code_version, load_analysis_config
     from warehouse import has_relation
 
     if not has_relation(con, "mart.analysis_runs"):
         return False
     row = one(con, sql("refresh_analysis_current"), [config])
-    if row is None or not row[0]:
+    if row is None or not row[0] or row[2] != code_version():
         return False
     return bool(json.loads(row[1]) == json.loads(json.dumps(load_analysis_config(config).parameters())))
 

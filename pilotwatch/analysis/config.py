@@ -247,3 +247,31 @@ def load_analysis_config(name: str = "default", path: str | os.PathLike[str] | N
 def load_all(path: str | os.PathLike[str] | None = None) -> dict[str, AnalysisConfig]:
     """Every configuration in the file (validates them all: used by tests and ``analyse --check``)."""
     return {n: load_analysis_config(n, path) for n in configuration_names(path)}
+
+
+#: The modules whose code decides an analysis run's figures (``code_version``).
+_CODE_PACKAGES = ("transforms.analysis", "pilotwatch.analysis")
+
+
+def code_version() -> str:
+    """pilotwatch's version and a digest of the analysis code, stored with every run.
+
+    A refresh skips the analysis when nothing it reads changed (``pilotwatch.refresh.analysis_current``);
+    the code is one of the things it reads: after an upgrade that changes how a figure is computed, the
+    stored results are no longer what recomputing would write, although the data and the configuration
+    are the same. Hashing the source files (a dozen small ones, about a millisecond) catches that without
+    importing the computation, and a development checkout's edits count as well as a release's version.
+    """
+    import hashlib
+    import importlib.util
+
+    from pilotwatch import __version__
+
+    digest = hashlib.sha256()
+    for package in _CODE_PACKAGES:
+        spec = importlib.util.find_spec(package)
+        folders = spec.submodule_search_locations if spec is not None else None
+        for folder in sorted(folders or []):
+            for path in sorted(Path(folder).glob("*.py")):
+                digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    return f"{__version__}+{digest.hexdigest()[:16]}"

@@ -16,7 +16,7 @@ import duckdb
 import polars as pl
 
 from pilotwatch.analysis import uncertainty as uncertainty_glue
-from pilotwatch.analysis.config import AnalysisConfig
+from pilotwatch.analysis.config import AnalysisConfig, code_version
 from transforms.analysis import cer as cer_t
 from transforms.analysis import effects as effects_t
 from transforms.analysis import frontier as frontier_t
@@ -194,7 +194,8 @@ def start_run(con: duckdb.DuckDBPyConnection, cfg: AnalysisConfig, flow_run_id: 
     run_id = str(uuid.uuid4())
     con.execute(
         sql("analysis_start_run"),
-        [run_id, cfg.name, json.dumps(cfg.parameters()), [], cfg.inflation.series, flow_run_id, utc_now()],
+        [run_id, cfg.name, json.dumps(cfg.parameters()), [], cfg.inflation.series, flow_run_id, utc_now(),
+         code_version()],
     )
     return run_id
 

@@ -78,6 +78,28 @@ def test_the_analysis_is_current_until_its_inputs_or_its_configuration_change(
         con.close()
 
 
+def test_the_analysis_is_not_current_for_other_analysis_code(
+    bundled_warehouse: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An upgrade that changes how figures are computed recomputes them although data and configuration
+    are the same: the run stores the code's version (migration 072)."""
+    import duckdb
+
+    import pilotwatch
+    from pilotwatch.analysis.config import code_version
+
+    con = duckdb.connect(str(bundled_warehouse), read_only=True)
+    try:
+        stored = con.execute("select code_version from mart.analysis_runs where is_latest").fetchall()
+        assert stored and {v for (v,) in stored} == {code_version()}
+        assert analysis_current(con)
+        monkeypatch.setattr(pilotwatch, "__version__", pilotwatch.__version__ + ".post1")
+        assert code_version() != stored[0][0]
+        assert not analysis_current(con)
+    finally:
+        con.close()
+
+
 def test_a_refresh_with_nothing_new_loads_nothing_keeps_the_analysis_and_still_monitors(
     bundled_copy: Path, prefect_server: None
 ) -> None:
