@@ -5,6 +5,9 @@
 - two refreshes at once: one publishes, the other waits (or fails clearly); counts as after one;
 - a refresh SIGKILLed at each failpoint leaves the published file byte-for-byte as it was, and the
   next refresh cleans up and succeeds.
+
+Each refresh is its own process running ``pilotwatch.cli.main``, forked from one that imported the refresh
+once (``FORKER``): the imports were most of what a refresh process cost here.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import itertools
 import json
 import os
 import select
+import signal
 import subprocess
 import sys
 import textwrap
@@ -101,12 +105,12 @@ def forker(prefect_server: None) -> Iterator[subprocess.Popen[str]]:
 
     env = dict(os.environ, PREFECT_API_URL=str(PREFECT_API_URL.value()))
     proc = subprocess.Popen([sys.executable, "-c", FORKER], env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                            text=True)
-    assert proc.stdout is not None and proc.stdout.readline() == "ready\n", "the refresh forker did not start"
+                            text=True, start_new_session=True)  # its own process group: the refreshes join it
     try:
+        assert proc.stdout is not None and proc.stdout.readline() == "ready\n", "the refresh forker did not start"
         yield proc
-    finally:
-        proc.kill()
+    finally:  # the forker and any refresh a failed test left running
+        os.killpg(proc.pid, signal.SIGKILL)
         proc.wait()
 
 
