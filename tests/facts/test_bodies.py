@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import subprocess
-import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import duckdb
@@ -126,29 +126,38 @@ def test_unknown_body_reason_in_the_quarantine_names_candidates() -> None:
     assert reason.startswith("unknown body 'Акимат г. Нур-Султна'") and "(astana)" in reason
 
 
-def cli(*args: str, env_db: Path) -> subprocess.CompletedProcess[str]:
-    import os
+@pytest.fixture
+def cli(seeded_db: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> Callable[..., subprocess.CompletedProcess[str]]:
+    """``pilotwatch ARGS`` on ``seeded_db`` through the CLI's own ``main``, in this process: exit code,
+    stdout and stderr as a user sees them (six fresh processes paid six start-ups for the same code)."""
+    from pilotwatch.cli import main
 
-    env = {**os.environ, "PILOTWATCH_DB": str(env_db)}
-    return subprocess.run([sys.executable, "-m", "pilotwatch.cli", *args], capture_output=True, text=True,
-                          env=env, cwd=Path(__file__).resolve().parents[2], timeout=300)
+    monkeypatch.setenv("PILOTWATCH_DB", str(seeded_db))
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        capsys.readouterr()
+        code = main(list(args))
+        out = capsys.readouterr()
+        return subprocess.CompletedProcess(list(args), code, out.out, out.err)
+
+    return run
 
 
-def test_alias_add_and_list_on_a_real_warehouse(seeded_db: Path) -> None:
+def test_alias_add_and_list_on_a_real_warehouse(seeded_db: Path, cli: Callable) -> None:
     name = "Акимат столицы"  # a spelling no rule can derive
-    assert cli("bodies", "resolve", name, env_db=seeded_db).returncode == 1
-    added = cli("bodies", "alias", "add", name, "astana", "--by", "analyst-1", "--note", "2021 delivery",
-                env_db=seeded_db)
+    assert cli("bodies", "resolve", name).returncode == 1
+    added = cli("bodies", "alias", "add", name, "astana", "--by", "analyst-1", "--note", "2021 delivery")
     assert added.returncode == 0, added.stderr
     assert "added" in added.stdout
-    listed = cli("bodies", "alias", "list", "--format", "csv", env_db=seeded_db)
+    listed = cli("bodies", "alias", "list", "--format", "csv")
     assert "Акимат столицы,astana,analyst-1," in listed.stdout and "2021 delivery" in listed.stdout
-    resolved = cli("bodies", "resolve", name, env_db=seeded_db)
+    resolved = cli("bodies", "resolve", name)
     assert (resolved.returncode, resolved.stdout.strip()) == (0, "astana")
     # a spelling that names another body is never re-pointed; an unknown code is refused
-    clash = cli("bodies", "alias", "add", "Акимат Мангистауской области", "astana", env_db=seeded_db)
+    clash = cli("bodies", "alias", "add", "Акимат Мангистауской области", "astana")
     assert clash.returncode == 1 and "already names 'mangystau'" in clash.stderr
-    unknown = cli("bodies", "alias", "add", "Акимат города Алматы", "almaty_city", env_db=seeded_db)
+    unknown = cli("bodies", "alias", "add", "Акимат города Алматы", "almaty_city")
     assert unknown.returncode == 1 and "unknown body 'almaty_city'" in unknown.stderr
     con = duckdb.connect(str(seeded_db), read_only=True)
     try:

@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -15,9 +12,8 @@ from warehouse_reads import rows
 import warehouse
 from pilotwatch import DATA_DIR
 from pilotwatch.catalogue import Catalogue, Source, load_catalogue
+from pilotwatch.cli import main
 from pilotwatch.ingest import LoadFailed, LoadResult, load_source
-
-ROOT = Path(__file__).resolve().parents[2]
 
 
 def source(path: Path, dataset: str, **extra: object) -> Source:
@@ -74,8 +70,8 @@ def test_acsa_2021_payroll_in_mln_tenge_is_converted_by_the_2021_rate(with_rates
     assert lineage == ("5 280,0 млн. тенге", "млн. тенге", "cell", "mln KZT", rate, "usd_kzt", 2021)
 
 
-def test_a_scale_error_is_held_with_its_history_and_released_by_one_command(with_rates_and_2020: Path,
-                                                                             tmp_path: Path) -> None:
+def test_a_scale_error_is_held_with_its_history_and_released_by_one_command(
+        with_rates_and_2020: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """The 2021 fund typed in the wrong unit (5,280 "mln USD" after 12.0): held, not loaded, then released."""
     db = with_rates_and_2020
     p = write(tmp_path, "payroll_2021.csv", ["АДГС РК;2021;Фонд оплаты труда;5 280,0;млн. долл. США"])
@@ -90,20 +86,22 @@ def test_a_scale_error_is_held_with_its_history_and_released_by_one_command(with
     [(qreason,)] = rows(db, "select reason from mart.quarantine where reason like 'suspected%'")
     assert f"pilotwatch quarantine release {hold_id}" in qreason
 
-    env = {**os.environ, "PILOTWATCH_DB": str(db)}
-    listed = subprocess.run([sys.executable, "-m", "pilotwatch.cli", "quarantine", "list", "--format", "csv"],
-                            capture_output=True, text=True, env=env, cwd=ROOT, timeout=300)
-    assert listed.returncode == 0 and f"\n{hold_id},held,acsa,2021,payroll_fund_musd,5280.0," in listed.stdout
-    released = subprocess.run([sys.executable, "-m", "pilotwatch.cli", "quarantine", "release", str(hold_id),
-                               "--by", "analyst-2"], capture_output=True, text=True, env=env, cwd=ROOT, timeout=300)
-    assert released.returncode == 0, released.stderr
+    def cli(*args: str) -> tuple[int, str, str]:  # the command as a user runs it, by the CLI's main in process
+        capsys.readouterr()
+        code = main(list(args))
+        out = capsys.readouterr()
+        return code, out.out, out.err
+
+    code, out, _ = cli("quarantine", "list", "--format", "csv")
+    assert code == 0 and f"\n{hold_id},held,acsa,2021,payroll_fund_musd,5280.0," in out
+    code, _, err = cli("quarantine", "release", str(hold_id), "--by", "analyst-2")
+    assert code == 0, err
     assert rows(db, "select value, load_id from core.indicator_facts where year = 2021") == [(5280.0, result.load_id)]
     assert rows(db, "select status, released_by from mart.held_values") == [("released", "analyst-2")]
     assert rows(db, "select from_unit, value_text from mart.value_lineage where year = 2021") == [
         ("mln USD", "5 280,0")]
-    again = subprocess.run([sys.executable, "-m", "pilotwatch.cli", "quarantine", "release", str(hold_id)],
-                           capture_output=True, text=True, env=env, cwd=ROOT, timeout=300)
-    assert again.returncode == 1 and "already released" in again.stderr
+    code, _, err = cli("quarantine", "release", str(hold_id))
+    assert code == 1 and "already released" in err
 
 
 def test_moj_score_out_of_5_is_its_own_indicator_never_a_percentage(with_rates_and_2020: Path,

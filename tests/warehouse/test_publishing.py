@@ -5,17 +5,25 @@
 - two refreshes at once: one publishes, the other waits (or fails clearly); counts as after one;
 - a refresh SIGKILLed at each failpoint leaves the published file byte-for-byte as it was, and the
   next refresh cleans up and succeeds.
+
+Each refresh is its own process running ``pilotwatch.cli.main``, forked from one that imported the refresh
+once (``FORKER``): the imports were most of what a refresh process cost here.
 """
 
 from __future__ import annotations
 
 import hashlib
+import itertools
+import json
 import os
+import select
+import signal
 import subprocess
 import sys
 import textwrap
 import threading
 import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import duckdb
@@ -63,9 +71,80 @@ def api_env(prefect_server: None, db_path: Path) -> dict[str, str]:
     return env
 
 
-def refresh(env: dict[str, str], *args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "pilotwatch.cli", "refresh", *args], env=env,
-                          capture_output=True, text=True, timeout=timeout)
+#: A process that imports what ``pilotwatch refresh`` imports once, then forks one child per refresh
+#: asked for on stdin (a JSON list of runs: environment, arguments, output files; the runs of one line
+#: start together) and answers each line with the children's exit codes (``-9`` when SIGKILLed). A child
+#: is a separate process running ``pilotwatch.cli.main`` — the same locks, failpoints, publish and exit
+#: as ``python -m pilotwatch.cli refresh`` — without paying the imports again (about 6 s of CPU per
+#: refresh, most of what this module's nine refreshes cost). Prefect reads its settings when it is
+#: imported, so the forker starts with the session's API URL; pilotwatch reads its own at each use.
+FORKER = textwrap.dedent("""
+    import json, os, sys, threading
+    import pilotwatch.cli, pilotwatch.commands.refresh, flows.refresh, flows.alerts, flows.analysis
+    assert threading.active_count() == 1, "forking is only safe while the forker has one thread"
+    print("ready", flush=True)
+    for line in sys.stdin:
+        pids = []
+        for run in json.loads(line):
+            pid = os.fork()
+            if pid == 0:
+                for fd, name in ((0, os.devnull), (1, run["stdout"]), (2, run["stderr"])):
+                    os.dup2(os.open(name, os.O_RDWR | os.O_CREAT | os.O_TRUNC), fd)
+                os.environ.clear()
+                os.environ.update(run["env"])
+                sys.exit(pilotwatch.cli.main(run["argv"]))  # exits as the command's own process would
+            pids.append(pid)
+        print(json.dumps([os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]) for pid in pids]), flush=True)
+""")
+
+
+@pytest.fixture(scope="module")
+def forker(prefect_server: None) -> Iterator[subprocess.Popen[str]]:
+    """The refresh forker (``FORKER``), started once for this module with the session's Prefect API."""
+    from prefect.settings import PREFECT_API_URL
+
+    env = dict(os.environ, PREFECT_API_URL=str(PREFECT_API_URL.value()))
+    proc = subprocess.Popen([sys.executable, "-c", FORKER], env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            text=True, start_new_session=True)  # its own process group: the refreshes join it
+    try:
+        assert proc.stdout is not None and proc.stdout.readline() == "ready\n", "the refresh forker did not start"
+        yield proc
+    finally:  # the forker and any refresh a failed test left running
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+
+
+@pytest.fixture
+def refreshes(forker: subprocess.Popen[str], tmp_path: Path) -> Callable[..., list[subprocess.CompletedProcess[str]]]:
+    """``refreshes(env, argv, ...)``: one ``pilotwatch refresh`` process per argument list, all started
+    at once (by the forker) and waited for; each result has its exit code, stdout and stderr."""
+    calls = itertools.count()
+
+    def run(env: dict[str, str], *argvs: list[str], timeout: float = 400) -> list[subprocess.CompletedProcess[str]]:
+        runs = []
+        for argv in argvs:
+            n = next(calls)
+            runs.append({"env": env, "argv": ["refresh", *argv],
+                         "stdout": str(tmp_path / f"refresh-{n}.out"), "stderr": str(tmp_path / f"refresh-{n}.err")})
+        assert forker.stdin is not None and forker.stdout is not None
+        forker.stdin.write(json.dumps(runs) + "\n")
+        forker.stdin.flush()
+        ready, _, _ = select.select([forker.stdout], [], [], timeout)
+        assert ready, f"the refreshes did not finish in {timeout} s"
+        line = forker.stdout.readline()
+        assert line, f"the refresh forker died (exit code {forker.poll()})"
+        return [subprocess.CompletedProcess(r["argv"], code, Path(r["stdout"]).read_text(),
+                                            Path(r["stderr"]).read_text())
+                for r, code in zip(runs, json.loads(line), strict=True)]
+
+    return run
+
+
+@pytest.fixture
+def refresh(refreshes: Callable[..., list[subprocess.CompletedProcess[str]]]
+            ) -> Callable[..., subprocess.CompletedProcess[str]]:
+    """``refresh(env, *args)``: one ``pilotwatch refresh`` process, waited for."""
+    return lambda env, *args: refreshes(env, list(args))[0]
 
 
 @pytest.fixture
@@ -109,7 +188,7 @@ READER = textwrap.dedent("""
 
 
 def test_reader_sees_complete_old_state_during_refresh(old_state: tuple, api_env: dict[str, str], db_path: Path,
-                                                       tmp_path: Path) -> None:
+                                                       tmp_path: Path, refresh: Callable) -> None:
     out, ready, stop = tmp_path / "reads.jsonl", tmp_path / "ready", tmp_path / "stop"
     reader = subprocess.Popen([sys.executable, "-c", READER, str(db_path), str(out), str(ready), str(stop), STATE_SQL])
     try:
@@ -124,7 +203,6 @@ def test_reader_sees_complete_old_state_during_refresh(old_state: tuple, api_env
         stop.write_text("stop")
         reader.wait(timeout=60)
     assert reader.returncode == 0
-    import json
     reads = [tuple(json.loads(line)) for line in out.read_text().splitlines()]
     assert len(reads) > 10
     assert set(reads) == {tuple(old_state)}  # never a half-finished or new state on the old connection
@@ -133,11 +211,9 @@ def test_reader_sees_complete_old_state_during_refresh(old_state: tuple, api_env
 
 
 def test_two_refreshes_at_once(old_state: tuple, api_env: dict[str, str], db_path: Path, tmp_path: Path,
-                               monkeypatch: pytest.MonkeyPatch) -> None:
+                               monkeypatch: pytest.MonkeyPatch, refreshes: Callable) -> None:
     env = dict(api_env, PILOTWATCH_LOCK_TIMEOUT="240")
-    procs = [subprocess.Popen([sys.executable, "-m", "pilotwatch.cli", "refresh", "--no-analysis"], env=env,
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
-    results = [(p.wait(timeout=400), p.stderr.read() if p.stderr else "") for p in procs]
+    results = [(r.returncode, r.stderr) for r in refreshes(env, ["--no-analysis"], ["--no-analysis"])]
     assert any(code == 0 for code, _ in results), results
     for code, err in results:
         assert code == 0 or "is being written by" in err, err[-2000:]
@@ -152,7 +228,7 @@ def test_two_refreshes_at_once(old_state: tuple, api_env: dict[str, str], db_pat
 
 
 def test_waiting_writer_fails_clearly_and_changes_nothing(old_state: tuple, api_env: dict[str, str],
-                                                          db_path: Path) -> None:
+                                                          db_path: Path, refresh: Callable) -> None:
     before = sha(db_path)
     entered, release = threading.Event(), threading.Event()
 
@@ -175,7 +251,7 @@ def test_waiting_writer_fails_clearly_and_changes_nothing(old_state: tuple, api_
 
 
 def test_kill_9_at_any_point_leaves_published_warehouse_as_it_was(old_state: tuple, api_env: dict[str, str],
-                                                                   db_path: Path) -> None:
+                                                                   db_path: Path, refresh: Callable) -> None:
     """Killed at each failpoint in turn: the published file never changes, and each next refresh removes
     the working copy the killed one left (one recovery at the end instead of one per point: the
     clean-up is the same code at the start of every writer, and the kills after the first prove it)."""
