@@ -5,9 +5,10 @@ from __future__ import annotations
 import pandera.polars as pa
 
 from schemas.facts import IndicatorFacts
+from schemas.screen import UNITS
 
 
 class EvaluationCenter(IndicatorFacts):
     """Assessment blocks are scores in percent; the registered range (0-100) bounds them."""
 
-    unit: str = pa.Field(isin=["%"])
+    unit: str = pa.Field(isin=UNITS["evaluation_center"])

@@ -10,7 +10,9 @@ from __future__ import annotations
 import pandera.polars as pa
 import polars as pl
 
-MIN_YEAR, MAX_YEAR = 1991, 2100  # Kazakhstan's civil service data start with independence
+from schemas.screen import MAX_YEAR, MIN_YEAR
+
+__all__ = ["MAX_YEAR", "MIN_YEAR", "IndicatorFacts"]
 
 
 class IndicatorFacts(pa.DataFrameModel):

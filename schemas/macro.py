@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import pandera.polars as pa
 
-from schemas.facts import MAX_YEAR, MIN_YEAR
+from schemas.screen import MACRO_MAX, MACRO_MIN, MAX_YEAR, MIN_YEAR, SERIES_PATTERN
 
 
 class Macro(pa.DataFrameModel):
     row_number: int = pa.Field(nullable=False)
-    series: str = pa.Field(str_matches=r"^[a-z0-9_]+$")
+    series: str = pa.Field(str_matches=SERIES_PATTERN)
     year: int = pa.Field(ge=MIN_YEAR, le=MAX_YEAR)
-    # Kazakhstan's worst year on record (1992-1994) ran to four digits; -50 guards sign errors.
-    value: float = pa.Field(ge=-50, le=5000)
+    value: float = pa.Field(ge=MACRO_MIN, le=MACRO_MAX)  # why these bounds: schemas/screen.py
     unit: str
 
     class Config:
