@@ -64,6 +64,19 @@ def test_the_screen_flags_every_macro_row_pandera_refuses(rows: list[dict]) -> N
     assert _refused_by_pandera("macro", frame) <= set(flagged.arg_true().to_list())
 
 
+def test_a_repeated_key_is_flagged_as_pandera_refuses_it() -> None:
+    """Random rows seldom repeat a key with every other field valid, so this case is written out."""
+    fact = {"row_number": 1, "body_code": "acsa", "year": 2020, "indicator": "goal_achievement", "value": 50.0,
+            "unit": "%", "min_value": 0.0, "max_value": 100.0}
+    facts = pl.DataFrame([fact, fact | {"row_number": 2}, fact | {"year": 2021}], schema=FACT_TYPES)
+    macro = pl.DataFrame([{"row_number": 1, "series": "usd_kzt", "year": 2020, "value": 412.9, "unit": "KZT per USD"}] * 2,
+                         schema=MACRO_TYPES)
+    for dataset, frame in (("evaluation_center", facts), ("macro", macro)):
+        refused = _refused_by_pandera(dataset, frame)
+        assert refused == {0, 1}
+        assert set(may_break(dataset, frame).arg_true().to_list()) == refused  # type: ignore[union-attr]
+
+
 def test_a_frame_not_shaped_like_the_schema_goes_to_pandera() -> None:
     frame = pl.DataFrame({"row_number": [1], "body_code": ["acsa"], "year": [2020]})  # columns missing
     assert may_break("evaluation_center", frame) is None
