@@ -8,7 +8,7 @@ and ``pilotwatch reproduce``.
 
 The names below are :mod:`pilotwatch.analysis.steps`'s, loaded on first use (PEP 562): importing the
 configuration alone (``pilotwatch.analysis.config``, what a refresh reads to decide whether the
-analysis is current) must not import the computation and its numerics (scipy).
+analysis is current) must not import the computation and its numerics.
 """
 
 from __future__ import annotations

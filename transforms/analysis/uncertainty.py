@@ -33,7 +33,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import polars as pl
-from scipy.special import ndtri
+
+from transforms.normal import inverse_cdf
 
 #: Quantiles of the CER interval (a central 95 % interval and the median).
 QUANTILES = (0.025, 0.5, 0.975)
@@ -110,7 +111,7 @@ def _errors(seed: int, key: np.ndarray, draws: int, p: UncertaintyParams) -> tup
     """The score error (Normal(0, score_sd), by inverse CDF) and the fund's relative error
     (U(-fund_share, fund_share)) of each keyed value, ``len(key) x draws`` each."""
     u_score, u_fund = _uniforms(seed, key, draws)
-    return p.score_sd * ndtri(u_score), p.fund_share * (2 * u_fund - 1)
+    return p.score_sd * inverse_cdf(u_score), p.fund_share * (2 * u_fund - 1)
 
 
 def _key(body_hash: np.ndarray, year: np.ndarray) -> np.ndarray:
