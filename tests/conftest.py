@@ -1,8 +1,10 @@
-"""Shared fixtures: a private warehouse file per test and one Prefect test server per session.
+"""Shared fixtures: a private warehouse file per test, and one Prefect server and one bundled warehouse
+for the whole session.
 
-``make test`` runs two pytest-xdist workers: each is its own process with its own Prefect home (by
-pid, below), its own temporary Prefect server and its own ``bundled_warehouse`` (session fixtures are
-per worker), and every test writes only under its own ``tmp_path``."""
+``make test`` runs two pytest-xdist workers, each its own process with its own Prefect home (by pid,
+below) and its own ``seeded_template``; every test writes only under its own ``tmp_path``. The Prefect
+server and the bundled warehouse are the session's, shared by the workers and started in the background
+as soon as a collected test needs them (``tests/session_services.py`` says why and how)."""
 
 from __future__ import annotations
 
@@ -13,6 +15,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+import session_services
 
 from pilotwatch import settings
 
@@ -28,14 +31,55 @@ for _var in ("PILOTWATCH_MONITORING", "PILOTWATCH_ALERTS_WEBHOOK_URL", "PILOTWAT
     os.environ.pop(_var, None)
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """On the controller, before the workers start (they inherit its environment): the session's directory."""
+    if not hasattr(config, "workerinput"):
+        session_services.begin_session()
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """On the controller, after every worker has finished: stop the session's server."""
+    if not hasattr(config, "workerinput"):
+        session_services.end_session()
+
+
 @pytest.fixture(scope="session")
 def prefect_server() -> Iterator[None]:
-    """One temporary Prefect API for the whole session (a real server, started once per xdist worker),
-    given as long to start as the commands give theirs (``settings.prefect_startup_timeout_s``)."""
-    from prefect.testing.utilities import prefect_test_harness
+    """The session's Prefect API (one real server for every worker) as this process' ``PREFECT_API_URL``,
+    given as long to start as the commands give theirs (``settings.prefect_startup_timeout_s``).
 
-    with prefect_test_harness(server_startup_timeout=settings.prefect_startup_timeout_s()):
+    Like ``prefect.testing.utilities.prefect_test_harness``, the URL is a Prefect setting of this process,
+    not an environment variable: a test gives it to the subprocesses it starts when it means to."""
+    import prefect.context
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    url = session_services.prefect_api_url(timeout_s=settings.prefect_startup_timeout_s())
+    with temporary_settings(updates={PREFECT_API_URL: url}), \
+            prefect.context._temporary_global_settings_context(prefect.context.get_settings_context()):
         yield
+        _drain_prefect_workers()
+
+
+def _drain_prefect_workers() -> None:
+    """Send what Prefect still buffers (events, logs) before the server goes, as the test harness does."""
+    import inspect
+
+    from prefect.events.worker import EventsWorker
+    from prefect.logging.handlers import APILogWorker
+    from prefect.utilities.asyncutils import run_coro_as_sync
+
+    async def drain() -> None:
+        try:
+            result = APILogWorker.instance().drain()
+            if inspect.isawaitable(result):
+                await result
+        except RuntimeError:
+            pass  # never started
+        result = EventsWorker.drain_all()
+        if inspect.isawaitable(result):
+            await result
+
+    run_coro_as_sync(drain())
 
 
 @pytest.fixture
@@ -92,17 +136,13 @@ def seeded_db(db_path: Path, seeded_template: Path) -> Path:
 
 
 @pytest.fixture(scope="session")
-def bundled_warehouse(tmp_path_factory: pytest.TempPathFactory, prefect_server: None) -> Path:
-    """The warehouse after one full ``annual_refresh`` on the bundled data (built once per session).
+def bundled_warehouse(prefect_server: None) -> Path:
+    """The warehouse after one full ``annual_refresh`` on the bundled data (built once per session, for
+    every worker, against the session's Prefect server).
 
     Tests must treat it as read-only: copy it (``shutil.copyfile``) before writing.
     """
-    from flows.refresh import annual_refresh
-
-    p = tmp_path_factory.mktemp("bundled") / "pilotwatch.duckdb"
-    with _warehouse_at(p):
-        annual_refresh()
-    return p
+    return session_services.bundled_warehouse(prefect_timeout_s=settings.prefect_startup_timeout_s())
 
 
 @pytest.fixture
@@ -125,3 +165,14 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if "prefect_server" in getattr(item, "fixturenames", ()):
             item.add_marker(e2e)
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Start what the selected tests will need in the background now, while the workers run the others."""
+    if session.config.option.collectonly:
+        return
+    needs = {name for item in session.items for name in getattr(item, "fixturenames", ())}
+    if "bundled_warehouse" in needs:
+        session_services.start_bundled_warehouse(prefect_timeout_s=settings.prefect_startup_timeout_s())
+    elif "prefect_server" in needs:
+        session_services.start_prefect_api()
