@@ -20,8 +20,8 @@ run: $(STAMP)
 	$(BIN)/pilotwatch survey model_test --demo
 
 ## Run the import contracts (pyproject.toml [tool.importlinter]), then the test suite (CI calls exactly
-## this), on two worker processes (pytest-xdist): CI has two cores. Each worker has its own Prefect home,
-## temporary Prefect server, bundled warehouse and seeded warehouse template (tests/conftest.py).
+## this), on two worker processes (pytest-xdist): CI has two cores. The workers share one Prefect server
+## and one bundled warehouse, started in the background when a test needs them (tests/session_services.py).
 TEST_WORKERS ?= 2
 test: $(STAMP)
 	$(BIN)/lint-imports

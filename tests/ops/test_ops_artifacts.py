@@ -8,16 +8,25 @@ from pathlib import Path
 
 import pytest
 from prefect.client.orchestration import get_client
-from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterFlowRunId, ArtifactFilterKey
+from prefect.client.schemas.filters import (
+    ArtifactFilter,
+    ArtifactFilterFlowRunId,
+    ArtifactFilterKey,
+    FlowRunFilter,
+    FlowRunFilterParentFlowRunId,
+)
 from prefect.client.schemas.sorting import ArtifactSort
 from warehouse_reads import rows as _query
 
 
-def _artifacts(key: str, flow_run_id: object | None = None) -> list:
+def _artifacts(key: str, flow_run_id: object | None = None, parent_run_id: object | None = None) -> list:
+    """Artifacts by key, newest first: of one flow run, of the subflows of one run, or of every run (the
+    session's Prefect server is shared by the xdist workers: "the newest" alone may be another test's)."""
     flt = ArtifactFilter(key=ArtifactFilterKey(any_=[key]),
                          flow_run_id=ArtifactFilterFlowRunId(any_=[flow_run_id]) if flow_run_id else None)
+    runs = FlowRunFilter(parent_flow_run_id=FlowRunFilterParentFlowRunId(any_=[parent_run_id])) if parent_run_id else None
     with get_client(sync_client=True) as client:
-        return client.read_artifacts(artifact_filter=flt, sort=ArtifactSort.CREATED_DESC)
+        return client.read_artifacts(artifact_filter=flt, flow_run_filter=runs, sort=ArtifactSort.CREATED_DESC)
 
 
 def _table(artifact: object) -> list[dict[str, object]]:
@@ -74,5 +83,5 @@ def test_an_ingest_with_a_refused_row_publishes_loads_and_quarantine(bundled_war
     assert "not a number" in quarantine.data or "value" in quarantine.data
     assert "| 6 |" in quarantine.data or "| 5 |" in quarantine.data  # the row as found in the file
     # the analysis the ingest triggered compares its verdicts with the previous (bundled) run
-    latest = _artifacts("analysis-verdicts")[0]
+    latest = _artifacts("analysis-verdicts", parent_run_id=run)[0]
     assert {r["change"] for r in _table(latest)} <= {"changed", "unchanged"}
