@@ -35,6 +35,7 @@ def pytest_configure(config: pytest.Config) -> None:
     """On the controller, before the workers start (they inherit its environment): the session's directory."""
     if not hasattr(config, "workerinput"):
         session_services.begin_session()
+    config.pluginmanager.register(_RunOrder(), "pilotwatch-run-order")
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
@@ -165,6 +166,25 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if "prefect_server" in getattr(item, "fixturenames", ()):
             item.add_marker(e2e)
+
+
+class _RunOrder:
+    """Tests that need nothing shared first, then those that need the Prefect server, then those that need
+    the bundled warehouse; in each group the ``slow`` ones first.
+
+    Why: the server and the bundled warehouse start in the background when collected tests need them, so
+    the workers run the other tests meanwhile instead of waiting; and a long test started last would keep
+    one worker busy while the other has nothing left (xdist hands tests out in this order). The same order
+    on every worker (xdist requires it); ``trylast``, after pytest's own reordering."""
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
+        def key(item: pytest.Item) -> tuple[int, int]:
+            needs = getattr(item, "fixturenames", ())
+            group = 2 if "bundled_warehouse" in needs else 1 if "prefect_server" in needs else 0
+            return group, 0 if item.get_closest_marker("slow") else 1
+
+        items.sort(key=key)  # stable: the collection order within each group
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
