@@ -179,20 +179,26 @@ class _RunOrder:
 
     @pytest.hookimpl(trylast=True)
     def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
-        def key(item: pytest.Item) -> tuple[int, int]:
-            needs = getattr(item, "fixturenames", ())
-            group = 2 if "bundled_warehouse" in needs else 1 if "prefect_server" in needs else 0
-            return group, 0 if item.get_closest_marker("slow") else 1
+        items.sort(key=lambda item: (_shared_need(item), 0 if item.get_closest_marker("slow") else 1))  # stable
 
-        items.sort(key=key)  # stable: the collection order within each group
+
+def _shared_need(item: pytest.Item) -> int:
+    """0: nothing shared; 1: the Prefect server; 2: the bundled warehouse, or an ``e2e`` test whose fixtures
+    do not say what it needs (it asks through ``request.getfixturevalue``)."""
+    needs = getattr(item, "fixturenames", ())
+    if "bundled_warehouse" in needs:
+        return 2
+    if "prefect_server" in needs:
+        return 1
+    return 2 if item.get_closest_marker("e2e") else 0
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
     """Start what the selected tests will need in the background now, while the workers run the others."""
     if session.config.option.collectonly:
         return
-    needs = {name for item in session.items for name in getattr(item, "fixturenames", ())}
-    if "bundled_warehouse" in needs:
+    need = max((_shared_need(item) for item in session.items), default=0)
+    if need == 2:
         session_services.start_bundled_warehouse(prefect_timeout_s=settings.prefect_startup_timeout_s())
-    elif "prefect_server" in needs:
+    elif need == 1:
         session_services.start_prefect_api()
