@@ -110,7 +110,10 @@ def _alive(pid_file: Path) -> bool:
         return False
     except PermissionError:
         return True
-    return True
+    try:  # exited but not yet reaped by whoever adopted it (a zombie) is not running
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except (OSError, IndexError):
+        return True
 
 
 def _terminate(pid_file: Path, grace_s: float = 10.0) -> None:
