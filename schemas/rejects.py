@@ -113,6 +113,13 @@ def failed_index(exc: pa.errors.SchemaErrors) -> pl.Series:
     return exc.failure_cases["index"].drop_nulls().cast(pl.UInt32).unique()
 
 
+def shape_failures(exc: pa.errors.SchemaErrors, most: int = 5) -> list[str]:
+    """The failures that name no row — a missing column, a column of another type, a check that could
+    not run on it — as ``column: check (case)``; :func:`pandera_rejects` words only row failures."""
+    whole = exc.failure_cases.filter(pl.col("index").is_null())
+    return [f"{r['column']}: {r['check']} ({str(r['failure_case'])[:80]})" for r in whole.head(most).iter_rows(named=True)]
+
+
 def pandera_rejects(
     exc: pa.errors.SchemaErrors,
     frame: pl.DataFrame,

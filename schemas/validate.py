@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 import polars as pl
 
-from schemas.rejects import empty_rejects, failed_index, pandera_rejects
+from schemas.rejects import empty_rejects, failed_index, pandera_rejects, shape_failures
 from schemas.screen import may_break
+
+if TYPE_CHECKING:
+    import pandera.polars as pa
 
 
 def _bound(x: object) -> str:
@@ -20,6 +24,20 @@ def _explain(check: str, row: dict[str, object]) -> str | None:
         return None
     return (f"value {row['value']:g} outside the registered range [{_bound(row.get('min_value'))}, "  # type: ignore[str-format]
             f"{_bound(row.get('max_value'))}] of {row.get('indicator')}")
+
+
+class FrameShapeError(ValueError):
+    """The frame handed to a schema lacks a column or has a column of another type: a defect in the code
+    that built it (the readers refuse malformed files before this), never a refusal of delivered rows."""
+
+
+def _refuse_shape(dataset: str, exc: pa.errors.SchemaErrors) -> None:
+    """Failures with no row (a missing column, a wrong type and what follows from it) would otherwise
+    pass unnoticed: the refusals are per row, and such a failure names none, so every row "passed"."""
+    problems = shape_failures(exc)
+    if problems:
+        raise FrameShapeError(f"{dataset}: the staged frame does not fit its schema, nothing loaded: "
+                              + "; ".join(problems))
 
 
 def validate(
@@ -43,6 +61,7 @@ def validate(
         SCHEMAS[dataset].validate(frame, lazy=True)
         return frame, empty_rejects()
     except pa.errors.SchemaErrors as exc:
+        _refuse_shape(dataset, exc)
         rejects = pandera_rejects(exc, frame, row="row_number", headers=headers or {"value": None},
                                   header_column="_column", explain=_explain)
         failed = failed_index(exc)

@@ -102,3 +102,19 @@ def test_loading_rows_that_all_pass_never_imports_pandera(tmp_path: Path) -> Non
     out = subprocess.run([sys.executable, "-c", code], env=env, cwd=root, capture_output=True, text=True, timeout=600)
     assert out.returncode == 0, out.stderr[-2000:]
     assert out.stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize("break_it", ["drop_unit", "year_as_text"])
+def test_a_frame_without_the_schemas_shape_is_an_error_not_a_pass(break_it: str) -> None:
+    """A missing column or a wrong type names no row, so pandera's per-row refusals were empty and every
+    row passed; now it is an error naming the dataset and the column (the screen hands such frames on)."""
+    from schemas.validate import FrameShapeError, validate
+
+    frame = pl.DataFrame({"row_number": [1, 2], "body_code": ["acsa", "acsa"], "year": [2020, 2021],
+                          "indicator": ["goal_achievement"] * 2, "value": [50.0, 60.0], "unit": ["%", "%"],
+                          "min_value": [0.0, 0.0], "max_value": [100.0, 100.0], "_column": ["v", "v"]})
+    valid, rejects = validate("evaluation_center", frame)
+    assert valid.height == 2 and rejects.is_empty()
+    broken = frame.drop("unit") if break_it == "drop_unit" else frame.with_columns(pl.col("year").cast(pl.String))
+    with pytest.raises(FrameShapeError, match=r"evaluation_center: .*(unit|year)"):
+        validate("evaluation_center", broken)
