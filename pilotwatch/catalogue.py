@@ -19,6 +19,12 @@ from pilotwatch import DATA_DIR
 DATASETS = ("evaluation_center", "public_services_monitoring", "payroll", "macro", "targets")
 
 
+def source_years(source: Source, years: list[int]) -> list[int]:
+    """The requested years this source covers (all of them when it names none), as its load records them:
+    the refresh's triage and the load itself must agree, or an unchanged source would look changed."""
+    return sorted(set(years) & set(source.years)) if source.years else sorted(years)
+
+
 def parse_year_range(text: str) -> list[int]:
     """``"2017-2020"`` → [2017, 2018, 2019, 2020]; ``"2021"`` → [2021]; ``"2017,2019"`` → [2017, 2019]."""
     years: list[int] = []

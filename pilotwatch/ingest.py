@@ -15,7 +15,7 @@ import duckdb
 import polars as pl
 
 from pilotwatch import lineage, plausibility
-from pilotwatch.catalogue import Catalogue, Source
+from pilotwatch.catalogue import Catalogue, Source, source_years
 from pilotwatch.faults import failpoint
 from pilotwatch.loads import Load, LoadFailed, LoadResult, now
 from pilotwatch.registry import registry_frames
@@ -61,7 +61,7 @@ def load_source(
         if source.kind != "http"
         else (fetched.uri if fetched else safe_uri(source.url or ""))  # never a credential in mart.loads
     )
-    years = sorted(set(years) & set(source.years)) if source.years else sorted(years)
+    years = source_years(source, years)
     load = Load.start(con, dataset=source.dataset, source_id=source.id, source_kind=source.kind,
                       source_uri=uri, years=years, run_id=run_id)
     try:

@@ -17,7 +17,7 @@ import duckdb
 
 import warehouse
 from pilotwatch import checks
-from pilotwatch.catalogue import Catalogue, Source, parse_year_range
+from pilotwatch.catalogue import Catalogue, Source, parse_year_range, source_years
 from pilotwatch.loads import Load, LoadFailed, LoadResult, is_unchanged, record_again, source_state
 from warehouse import one, sql
 
@@ -57,11 +57,6 @@ def load_order(sources: list[Source]) -> list[Source]:
     """Macro series first, otherwise catalogue order: a payroll file in tenge converts by the year's
     ``usd_kzt``, which must be in the warehouse (or, in a dry run, staged) before it is read."""
     return sorted(sources, key=lambda s: s.dataset != "macro")
-
-
-def source_years(source: Source, years: list[int]) -> list[int]:
-    """The requested years this source covers (all of them when it names none), as its load records them."""
-    return sorted(set(years) & set(source.years)) if source.years else sorted(years)
 
 
 @dataclass
